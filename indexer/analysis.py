@@ -1,0 +1,311 @@
+"""Vietnamese text analysis: the one place where text becomes searchable tokens.
+
+Indexing and querying both use this module, so a query always meets the index in
+the same form.  The pipeline for every word of the original text:
+
+1. find it with a regex over the *original* string (offsets stay exact, even in NFD);
+2. normalise it: NFC, Ð→Đ, lower case, one canonical tone-mark placement
+   (hòa/hoà, thủy/thuỷ, quả/qủa), i/y variants made equal (kỹ/kĩ, lý/lí, quý/quí);
+3. give it two forms: ``exact`` (diacritics kept) and ``folded`` (no marks, đ→d).
+
+pyvi compounds (``tổ_chức``) are added as extra tokens at the position of their first
+syllable; numbers and codes (``12/3/2024``, ``TP.HCM``, ``GD&ĐT``) stay whole, with
+their parts as extra tokens at the same position.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from unidecode import unidecode
+from whoosh.analysis import Token, Tokenizer
+
+# -- characters ---------------------------------------------------------------
+
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
+SHAPE_MARKS = {"\u0302", "\u0306", "\u031b"}  # â ă ơ (circumflex, breve, horn)
+VOWELS = set("aeiouy")
+_COMBINING = "\u0300-\u036f"
+
+# A word: letters/digits (with combining marks), joined by . & / - (or a comma between
+# digits) into codes such as "TP.HCM", "GD&ĐT", "12/3/2024", "1.250", "1,5", "QL1A".
+_RUN = rf"(?:[^\W_]|[{_COMBINING}])+"
+WORD_RE = re.compile(rf"{_RUN}(?:(?:[.&/\-]|(?<=\d),(?=\d)){_RUN})*")
+PART_RE = re.compile(_RUN)
+# A gap between two words that breaks a phrase (so no word pair is formed across it).
+CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]{}\n\r\t|…]")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One token of analysed text: its forms, its place, and where it came from."""
+
+    exact: str  # canonical, lower case, diacritics kept
+    folded: str  # no diacritics, đ→d
+    pos: int  # syllable position (extras share their first syllable's position)
+    start: int  # character offsets into the original text
+    end: int
+    kind: str = "word"  # "word", "part" (of a code) or "compound"
+
+    @property
+    def accented(self) -> bool:
+        return self.exact != self.folded
+
+
+# -- normalisation of one word --------------------------------------------------
+
+
+def _split_initial(letters: list[str]) -> int:
+    """Index where the vowel nucleus starts, treating "qu" and "gi"+vowel as consonants."""
+    i = 0
+    while i < len(letters) and letters[i] not in VOWELS:
+        i += 1
+    if i < len(letters):
+        head = "".join(letters[:i])
+        if head == "q" and letters[i] == "u":
+            i += 1
+        elif head == "g" and letters[i] == "i" and i + 1 < len(letters) and letters[i + 1] in VOWELS:
+            i += 1
+    return i
+
+
+def _canonical_syllable(word: str) -> str:
+    """Canonical tone placement and i/y spelling of one lower-case NFC syllable.
+
+    Words that are not plain Vietnamese syllables are returned unchanged.
+    """
+    decomposed = unicodedata.normalize("NFD", word)
+    letters: list[str] = []  # base letters
+    shapes: list[str] = []  # shape mark per letter ("" if none)
+    tone = ""
+    for ch in decomposed:
+        if ch in TONE_MARKS:
+            if tone:
+                return word  # two tones: not a syllable we understand
+            tone = ch
+        elif ch in SHAPE_MARKS:
+            if not letters:
+                return word
+            shapes[-1] += ch
+        elif "a" <= ch <= "z" or ch == "đ":
+            letters.append(ch)
+            shapes.append("")
+        else:
+            return word  # digits, other scripts: leave alone
+    start = _split_initial(letters)
+    end = start
+    while end < len(letters) and letters[end] in VOWELS:
+        end += 1
+    nucleus = range(start, end)
+    if not nucleus or any(c in VOWELS for c in letters[end:]):
+        return word
+    # i/y variants: a lone "y" after a consonant and with no final consonant is "i".
+    if start > 0 and end - start == 1 and end == len(letters) and letters[start] == "y":
+        letters[start] = "i"
+    if tone:
+        shaped = [i for i in nucleus if shapes[i]]
+        if shaped:
+            target = shaped[-1]  # ươ → ơ, iê → ê
+        elif len(nucleus) == 1:
+            target = start
+        elif end < len(letters):
+            target = end - 1  # closed syllable: last vowel (hoàn, huỳnh)
+        elif len(nucleus) == 2:
+            target = start  # open syllable: first vowel (hòa, thủy, khỏe)
+        else:
+            target = start + 1  # three vowels: the middle one (ngoài, khuỷu)
+        shapes[target] += tone
+    return unicodedata.normalize("NFC", "".join(c + m for c, m in zip(letters, shapes)))
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """Exact form of one word: NFC, Ð→Đ, lower case, canonical tones and i/y."""
+    text = unicodedata.normalize("NFC", word).replace("\u00d0", "Đ").replace("\u00f0", "đ").lower()
+    if "." in text or "&" in text or "/" in text or "-" in text or "," in text:
+        return "".join(_canonical_syllable(p) if p.isalpha() else p for p in re.split(r"([.&/,\-])", text))
+    return _canonical_syllable(text) if text.isalpha() else text
+
+
+@lru_cache(maxsize=200_000)
+def fold(exact: str) -> str:
+    """Folded form: no diacritics, đ→d (other Latin letters via unidecode)."""
+    stripped = "".join(c for c in unicodedata.normalize("NFD", exact) if not unicodedata.combining(c))
+    stripped = stripped.replace("đ", "d").replace("Đ", "D")
+    if not stripped.isascii() and all(ord(c) < 0x250 for c in stripped):
+        stripped = unidecode(stripped).lower()
+    return unicodedata.normalize("NFC", stripped)
+
+
+def normalize_text(text: str) -> str:
+    """Normalise free text word by word (for display-independent comparisons)."""
+    return " ".join(t.exact for t in syllables(text))
+
+
+def fold_text(text: str) -> str:
+    """Folded form of free text, words joined by single spaces."""
+    return " ".join(t.folded for t in syllables(text))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when any word of ``text`` carries Vietnamese marks or đ."""
+    return any(t.accented for t in syllables(text))
+
+
+# -- tokenisation -----------------------------------------------------------------
+
+
+def syllables(text: str) -> list[Term]:
+    """The words of ``text`` in order, with exact offsets: one Term per word."""
+    out: list[Term] = []
+    for pos, m in enumerate(WORD_RE.finditer(text)):
+        exact = normalize_word(m.group())
+        out.append(Term(exact, fold(exact), pos, m.start(), m.end()))
+    return out
+
+
+def code_parts(word: Term, text: str) -> list[Term]:
+    """Parts of a code such as "TP.HCM" or "12/3/2024", as extra terms at its position."""
+    if not any(c in ".&/-," for c in text[word.start : word.end]):
+        return []
+    parts = []
+    for m in PART_RE.finditer(text, word.start, word.end):
+        exact = normalize_word(m.group())
+        parts.append(Term(exact, fold(exact), word.pos, m.start(), m.end(), "part"))
+    return parts
+
+
+def _pyvi_compounds(text: str) -> list[list[str]]:
+    """pyvi's multi-syllable words in ``text``, each as its list of normalised syllables."""
+    from pyvi import ViTokenizer  # imported lazily: loading its model takes ~0.5 s
+
+    try:
+        segmented = ViTokenizer.tokenize(unicodedata.normalize("NFC", text))
+    except Exception:  # pyvi can fail on odd input; compounds are only extra evidence
+        return []
+    return [[normalize_word(p) for p in tok.split("_")] for tok in segmented.split() if "_" in tok]
+
+
+def compounds(words: list[Term], text: str) -> list[Term]:
+    """pyvi compounds aligned to ``words``: extra terms at their first syllable's position."""
+    out: list[Term] = []
+    if not words:
+        return out
+    ptr = 0
+    exacts = [w.exact for w in words]
+    for parts in _pyvi_compounds(text):
+        n = len(parts)
+        for j in range(ptr, min(ptr + 40, len(words) - n + 1)):
+            if exacts[j : j + n] == parts:
+                first, last = words[j], words[j + n - 1]
+                exact = "_".join(parts)
+                out.append(Term(exact, "_".join(w.folded for w in words[j : j + n]), first.pos,
+                                first.start, last.end, "compound"))
+                ptr = j + n
+                break
+    return out
+
+
+def analyze(text: str, with_compounds: bool = True) -> list[Term]:
+    """All terms of ``text``: words, parts of codes and (optionally) pyvi compounds.
+
+    Sorted by position; extras follow the word whose position they share.
+    """
+    words = syllables(text)
+    terms = list(words)
+    for w in words:
+        terms.extend(code_parts(w, text))
+    if with_compounds:
+        terms.extend(compounds(words, text))
+    terms.sort(key=lambda t: (t.pos, t.kind != "word"))
+    return terms
+
+
+def word_pairs(words: list[Term], text: str | None = None) -> Iterator[tuple[Term, Term]]:
+    """Adjacent word pairs not separated by clause punctuation (when ``text`` is given)."""
+    for a, b in zip(words, words[1:]):
+        if text is not None and CLAUSE_BREAK_RE.search(text, a.end, b.start):
+            continue
+        yield a, b
+
+
+def pair_key(a: str, b: str) -> str:
+    """The indexed form of a word pair (folded forms joined by a space)."""
+    return f"{a} {b}"
+
+
+# -- Whoosh tokenizers ---------------------------------------------------------------
+
+_cache: dict[tuple[str, bool], list[Term]] = {}
+
+
+def cached_analyze(text: str, with_compounds: bool) -> list[Term]:
+    """``analyze`` with a tiny cache: Whoosh analyses the same value for both forms."""
+    key = (text, with_compounds)
+    hit = _cache.get(key)
+    if hit is None:
+        if len(_cache) > 8:
+            _cache.clear()
+        hit = _cache[key] = analyze(text, with_compounds)
+    return hit
+
+
+class VietnameseTokenizer(Tokenizer):
+    """Whoosh tokenizer yielding the exact or folded forms of ``analyze``."""
+
+    def __init__(self, form: str = "exact", with_compounds: bool = True):
+        assert form in ("exact", "folded")
+        self.form = form
+        self.with_compounds = with_compounds
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, VietnameseTokenizer) and other.form == self.form
+                and other.with_compounds == self.with_compounds)
+
+    def __hash__(self) -> int:
+        return hash((self.form, self.with_compounds))
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        folded = self.form == "folded"
+        for term in cached_analyze(value, self.with_compounds):
+            t.text = term.folded if folded else term.exact
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[term.start : term.end]
+            if positions:
+                t.pos = start_pos + term.pos
+            if chars:
+                t.startchar = start_char + term.start
+                t.endchar = start_char + term.end
+            yield t
+
+
+class PairTokenizer(Tokenizer):
+    """Whoosh tokenizer yielding folded adjacent word pairs ("dai hoi"), for proximity."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PairTokenizer)
+
+    def __hash__(self) -> int:
+        return hash("PairTokenizer")
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        words = syllables(value)
+        for a, b in word_pairs(words, value):
+            t.text = pair_key(a.folded, b.folded)
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + a.pos
+            if chars:
+                t.startchar, t.endchar = start_char + a.start, start_char + b.end
+            yield t

@@ -1,0 +1,186 @@
+"""The ``timtin`` command line: index, delete, search, eval, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from indexer.index import DEFAULT_INDEX_DIR, IndexBusyError, delete_articles, write_articles
+from indexer.models import Article, Problem
+
+
+def _progress(total: int | None, enabled: bool):
+    """A tqdm progress bar (count, rate, ETA) on a terminal; a no-op otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=" articles", disable=not enabled, dynamic_ncols=True, smoothing=0.1)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer.sources import count_records, read_articles
+
+    if args.watch:
+        from indexer.watch import watch
+
+        return watch(args.paths, args.index, interval=args.interval, procs=args.procs)
+    tty = sys.stderr.isatty() and not args.quiet
+    total = count_records(args.paths) if tty else None
+    bar = _progress(total, tty)
+
+    def report(p: Problem) -> None:
+        bar.write(str(p), file=sys.stderr)
+
+    def records() -> Iterator[Article | Problem]:
+        yield from read_articles(args.paths)
+
+    try:
+        stats = write_articles(args.index, records(), procs=args.procs, on_problem=report,
+                               on_record=bar.update, lock_timeout=args.lock_timeout)
+    except IndexBusyError as e:
+        bar.close()
+        print(f"timtin: {e}", file=sys.stderr)
+        return 3
+    bar.close()
+    print(f"timtin: {stats.summary()} into {args.index}", file=sys.stderr)
+    if stats.indexed + stats.updated == 0:
+        return 1
+    if args.strict and stats.skipped:
+        return 1
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    try:
+        stats = delete_articles(args.index, args.ids, lock_timeout=args.lock_timeout)
+    except (IndexBusyError, FileNotFoundError) as e:
+        print(f"timtin: {e}", file=sys.stderr)
+        return 3
+    for p in stats.problems:
+        print(p, file=sys.stderr)
+    print(f"timtin: {stats.deleted} deleted, {stats.skipped} not found", file=sys.stderr)
+    return 0 if not stats.skipped else 1
+
+
+def _plain(html: str) -> str:
+    """Terminal rendering of highlight HTML: marks in bold, entities decoded."""
+    from html import unescape
+
+    bold = sys.stdout.isatty()
+    html = html.replace("<mark>", "\033[1m" if bold else "[").replace("</mark>", "\033[0m" if bold else "]")
+    return unescape(html)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from indexer.search import SearchRequest, search
+
+    try:
+        result = search(SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort),
+                        args.index)
+    except FileNotFoundError as e:
+        print(f"timtin: {e}", file=sys.stderr)
+        return 3
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print(f"{result.total} results ({result.took_ms:.1f} ms)")
+    for i, hit in enumerate(result.hits, (result.page - 1) * result.per_page + 1):
+        meta = " · ".join(x for x in (hit.source, hit.category, (hit.published or "")[:10]) if x)
+        print(f"\n{i}. {_plain(hit.title_html)}  [{hit.id}]  score {hit.score:.2f}")
+        if meta:
+            print(f"   {meta}")
+        print(f"   {_plain(hit.snippet_html)}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from indexer.evaluate import evaluate, format_report
+
+    if not Path(args.queries).exists():
+        print(f"timtin: no such file: {args.queries}", file=sys.stderr)
+        return 2
+    report = evaluate(args.queries, args.index, limit=args.max_queries)
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    else:
+        print(format_report(report))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from webapp.server import serve
+
+    serve(args.index, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="timtin", description="Full-text search for Vietnamese news.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_index(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index", default=os.environ.get("TIMTIN_INDEX", DEFAULT_INDEX_DIR),
+                        help="index folder (default: $TIMTIN_INDEX or %(default)s)")
+
+    sp = sub.add_parser("index", help="index .txt/.jsonl/.jsonl.gz/.json/.csv files or folders")
+    sp.add_argument("paths", nargs="+")
+    with_index(sp)
+    sp.add_argument("--strict", action="store_true", help="exit non-zero when any record was skipped")
+    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores)")
+    sp.add_argument("--watch", action="store_true", help="keep indexing new and changed files")
+    sp.add_argument("--interval", type=float, default=2.0, help="seconds between --watch scans")
+    sp.add_argument("--lock-timeout", type=float, default=30.0,
+                    help="seconds to wait for another indexer to finish")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("delete", help="remove articles by id")
+    sp.add_argument("ids", nargs="+")
+    with_index(sp)
+    sp.add_argument("--lock-timeout", type=float, default=30.0)
+    sp.set_defaults(func=cmd_delete)
+
+    sp = sub.add_parser("search", help="search from the shell")
+    sp.add_argument("query")
+    with_index(sp)
+    sp.add_argument("--limit", type=int, default=10, choices=range(1, 101), metavar="N")
+    sp.add_argument("--page", type=int, default=1)
+    sp.add_argument("--sort", default="relevance", choices=("relevance", "newest", "oldest"))
+    sp.add_argument("--json", action="store_true", help="print one JSON document")
+    sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("eval", help="MRR@10, nDCG@10, Recall@10 and latency on judged queries")
+    sp.add_argument("--queries", required=True, help="a dev-queries.json file")
+    with_index(sp)
+    sp.add_argument("--max-queries", type=int, default=None)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("serve", help="serve the search page and JSON API with gunicorn")
+    with_index(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--workers", type=int, default=2)
+    sp.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("timtin: interrupted", file=sys.stderr)
+        return 130
+    except RuntimeError as e:  # e.g. an index built by another schema version
+        print(f"timtin: {e}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

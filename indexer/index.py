@@ -1,0 +1,190 @@
+"""Creating, opening and writing the Whoosh index, with atomic commits and locking."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex, LockError
+from whoosh.writing import SegmentWriter
+
+from indexer.models import Article, Problem
+from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
+
+DEFAULT_INDEX_DIR = os.environ.get("TIMTIN_INDEX", "var/index")
+META_FILE = "timtin.json"
+
+
+class IndexBusyError(RuntimeError):
+    """Another process holds the index's write lock."""
+
+
+@dataclass
+class IndexStats:
+    """What an indexing run did."""
+
+    indexed: int = 0  # new articles
+    updated: int = 0  # articles whose id was already in the index
+    deleted: int = 0
+    skipped: int = 0  # problems reported
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.indexed} indexed, {self.updated} updated, {self.deleted} deleted, "
+                f"{self.skipped} skipped")
+
+
+def open_index(index_dir: str | Path, create: bool = True) -> FileIndex:
+    """Open the index in ``index_dir``, creating an empty one if allowed and missing."""
+    path = Path(index_dir)
+    if whoosh_index.exists_in(str(path)):
+        meta = read_meta(path)
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise RuntimeError(f"index in {path} was built with schema version "
+                               f"{meta.get('schema_version')}, this timtin needs {SCHEMA_VERSION}: "
+                               "delete the folder and index again")
+        return whoosh_index.open_dir(str(path))
+    if not create:
+        raise FileNotFoundError(f"no index in {path}: run `timtin index PATH --index {path}` first")
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), build_schema())
+    (path / META_FILE).write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+    return ix
+
+
+def read_meta(path: Path) -> dict:
+    try:
+        return json.loads((path / META_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def published_minutes(when: datetime | None) -> int:
+    """Minutes since the epoch (UTC; naive times are taken as Vietnam time, UTC+7)."""
+    if when is None:
+        return NO_DATE
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc) - (datetime(1970, 1, 1, 7) - datetime(1970, 1, 1))
+    return int(when.timestamp() // 60)
+
+
+def document_fields(article: Article) -> dict:
+    """The Whoosh document for one article."""
+    doc = {
+        "id": article.id,
+        "title": article.title,
+        "lead": article.lead,
+        "body": article.body,
+        "url": article.url,
+        "author": article.author,
+        "published": article.published.isoformat() if article.published else "",
+        "published_min": published_minutes(article.published),
+        "source": article.source,
+        "category": article.category,
+        "region": ",".join(article.regions),
+        PAIRS: "\n".join((article.title, article.lead, article.body)),
+    }
+    for part in TEXT_PARTS:
+        text = getattr(article, part)
+        doc[EXACT[part]] = text
+        doc[FOLDED[part]] = text
+    return {k: v for k, v in doc.items() if v != ""}
+
+
+def _writer(ix: FileIndex, timeout: float, procs: int = 1) -> SegmentWriter:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if procs > 1:
+                return ix.writer(procs=procs, multisegment=True, limitmb=256)
+            return ix.writer(limitmb=256)
+        except LockError:
+            if time.monotonic() >= deadline:
+                raise IndexBusyError(
+                    "the index is being written by another timtin process; "
+                    "wait for it to finish or try again later") from None
+            time.sleep(0.2)
+
+
+def write_articles(
+    index_dir: str | Path,
+    records: Iterable[Article | Problem],
+    *,
+    commit_every: int = 20_000,
+    lock_timeout: float = 30.0,
+    procs: int = 1,
+    on_problem: Callable[[Problem], None] | None = None,
+    on_record: Callable[[], None] | None = None,
+) -> IndexStats:
+    """Add or replace articles (keyed by id), committing every ``commit_every`` articles.
+
+    Each commit is atomic: a killed run leaves the last committed index readable, and
+    running it again replaces what was written instead of duplicating it.
+    """
+    ix = open_index(index_dir)
+    stats = IndexStats()
+    seen: set[str] = set()
+    writer = _writer(ix, lock_timeout, procs)
+    pending = 0
+    try:
+        with ix.searcher() as searcher:
+            known = searcher.reader()
+            for record in records:
+                if on_record:
+                    on_record()
+                if isinstance(record, Problem):
+                    stats.skipped += 1
+                    stats.problems.append(record)
+                    if on_problem:
+                        on_problem(record)
+                    continue
+                if record.id in seen or known.doc_frequency("id", record.id):
+                    stats.updated += 1
+                else:
+                    stats.indexed += 1
+                seen.add(record.id)
+                writer.update_document(**document_fields(record))
+                pending += 1
+                if pending >= commit_every:
+                    writer.commit()
+                    writer, pending = _writer(ix, lock_timeout, procs), 0
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return stats
+
+
+def delete_articles(index_dir: str | Path, ids: Iterable[str], lock_timeout: float = 30.0) -> IndexStats:
+    """Remove articles by id; unknown ids are reported as problems."""
+    ix = open_index(index_dir, create=False)
+    stats = IndexStats()
+    writer = _writer(ix, lock_timeout)
+    try:
+        for doc_id in ids:
+            if writer.delete_by_term("id", doc_id):
+                stats.deleted += 1
+            else:
+                stats.skipped += 1
+                stats.problems.append(Problem("<delete>", 0, f"no article with id {doc_id!r}"))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return stats
+
+
+def document_count(index_dir: str | Path) -> int:
+    ix = open_index(index_dir, create=False)
+    return ix.doc_count()
+
+
+def eprint(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)

@@ -1,0 +1,368 @@
+"""Search: query → ranked, filtered, faceted and highlighted results.
+
+Used alike by the command line and the web app.  Ranking is a BM25 sum over the
+folded title, lead and body fields (title and lead weigh more), plus:
+
+* exact-form evidence when a query word carries diacritics (so "bán nhà" ranks
+  before "bạn nhà"); without diacritics all forms count alike;
+* word-pair and compound evidence for words typed next to each other (proximity);
+* coverage: articles with more of the query's words, in the title above all, first;
+* a mild, configurable preference for recent articles.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+from whoosh.query import Phrase
+
+from indexer.analysis import Term, pair_key
+from indexer.engine import Snapshot, get_engine
+from indexer.highlight import Wanted, highlight, snippet
+from indexer.index import DEFAULT_INDEX_DIR
+from indexer.query import Item, ParsedQuery, parse_query
+from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+
+MAX_PER_PAGE = 100
+SORTS = ("relevance", "newest", "oldest")
+FACET_FIELDS = ("source", "category", "region")
+VN_TZ = timezone(timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranking weights; tuned on the dev queries (see benchmarks/RESULTS.md)."""
+
+    title: float = 3.0
+    lead: float = 1.5
+    body: float = 1.0
+    exact: float = 0.6  # extra weight of an exact-form match, for words typed with diacritics
+    pairs: float = 1.0
+    compounds: float = 0.5
+    phrase: float = 2.0
+    coverage: float = 8.0  # added per share of the query's words found anywhere (squared)
+    title_coverage: float = 6.0  # added per share of the query's words found in the title
+    recency: float = 0.5  # at most this much for the newest article, halving every recency_days
+    recency_days: float = 365.0
+    min_match: float = 0.6  # share of words an article must have (rounded up) to match
+    k1: float = 1.2
+    b: float = 0.75
+
+    @classmethod
+    def from_env(cls) -> Ranking:
+        """Defaults, overridden by TIMTIN_RANK_<NAME> environment variables."""
+        over = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"TIMTIN_RANK_{f.name.upper()}")
+            if raw is not None:
+                over[f.name] = float(raw)
+        return replace(cls(), **over)
+
+
+@dataclass
+class SearchRequest:
+    """What to search for; validated by the caller (the API returns 400s)."""
+
+    q: str
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    source: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+    facets: bool = True
+    highlight: bool = True
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    url: str
+    source: str
+    category: str
+    author: str
+    published: str | None
+    score: float
+    title_html: str
+    snippet_html: str
+    lead: str = ""
+    region: list[str] = field(default_factory=list)
+    docnum: int = -1
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in ("id", "title", "url", "source", "category", "author",
+                                              "published", "score", "title_html", "snippet_html")}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, list[dict]]
+    relaxed: bool = False  # no article had all the words, so articles with most of them are shown
+    suggestion: str | None = None
+
+    def to_json(self) -> dict:
+        return {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
+                "took_ms": round(self.took_ms, 2), "results": [h.to_json() for h in self.hits],
+                "facets": self.facets, "suggestion": self.suggestion}
+
+
+# -- scoring -------------------------------------------------------------------------------------
+
+
+class _Scorer:
+    """Accumulates BM25 evidence for one query over one snapshot."""
+
+    def __init__(self, snap: Snapshot, rank: Ranking):
+        self.snap = snap
+        self.rank = rank
+        self.n = max(snap.doc_count, 1)
+        self.score = np.zeros(snap.size, dtype=np.float32)
+
+    def bm25(self, fieldname: str, text: str, weight: float, present: np.ndarray | None = None) -> None:
+        ids, tf = self.snap.postings(fieldname, text)
+        if not len(ids):
+            return
+        df = len(ids)
+        idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        k1, b = self.rank.k1, self.rank.b
+        dl = self.snap.lengths(fieldname)[ids]
+        norm = k1 * (1.0 - b + b * dl / self.snap.avg_length.get(fieldname, 1.0))
+        self.score[ids] += (weight * idf * (k1 + 1.0)) * tf / (tf + norm)
+        if present is not None:
+            present[ids] = True
+
+    def word(self, w: Term) -> tuple[np.ndarray, np.ndarray]:
+        """Add one word's evidence; return (present anywhere, present in the title)."""
+        size = self.snap.size
+        anywhere = np.zeros(size, dtype=bool)
+        in_title = np.zeros(size, dtype=bool)
+        for part in TEXT_PARTS:
+            weight = getattr(self.rank, part)
+            self.bm25(FOLDED[part], w.folded, weight, anywhere)
+            if w.accented:
+                self.bm25(EXACT[part], w.exact, weight * self.rank.exact)
+        ids, _ = self.snap.postings(FOLDED["title"], w.folded)
+        in_title[ids] = True
+        return anywhere, in_title
+
+    def adjacency(self, words: list[Term]) -> None:
+        """Pair and compound evidence for words typed next to each other."""
+        for a, b in zip(words, words[1:]):
+            self.bm25(PAIRS, pair_key(a.folded, b.folded), self.rank.pairs)
+        for n in (2, 3):
+            for i in range(len(words) - n + 1):
+                run = words[i : i + n]
+                for part in ("title", "lead"):
+                    weight = getattr(self.rank, part) * self.rank.compounds
+                    self.bm25(FOLDED[part], "_".join(w.folded for w in run), weight)
+                    if any(w.accented for w in run):
+                        self.bm25(EXACT[part], "_".join(w.exact for w in run), weight * self.rank.exact)
+
+
+def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
+    """Documents where the item's words are adjacent (exact forms when typed with diacritics)."""
+    mask = np.zeros(snap.size, dtype=bool)
+    searcher = snap.searcher
+    exact = item.accented
+    for part in TEXT_PARTS:
+        if exact and part != "body":
+            q = Phrase(EXACT[part], [w.exact for w in item.words])
+        else:
+            q = Phrase(FOLDED[part], [w.folded for w in item.words])
+        ids = list(searcher.docs_for_query(q))
+        if not ids:
+            continue
+        found = np.zeros(snap.size, dtype=bool)
+        found[ids] = True
+        if exact and part == "body":  # body keeps exact counts only: require the exact words too
+            for w in item.words:
+                found &= snap.term_mask(EXACT["body"], w.exact)
+        mask |= found
+    return mask
+
+
+def _word_mask(snap: Snapshot, w: Term, exact: bool) -> np.ndarray:
+    mask = np.zeros(snap.size, dtype=bool)
+    for part in TEXT_PARTS:
+        fieldname, text = (EXACT[part], w.exact) if exact else (FOLDED[part], w.folded)
+        mask[snap.postings(fieldname, text)[0]] = True
+    return mask
+
+
+def _minutes(d: date, end: bool = False) -> int:
+    when = datetime(d.year, d.month, d.day, tzinfo=VN_TZ) + (timedelta(days=1) if end else timedelta())
+    return int(when.timestamp() // 60) - (1 if end else 0)
+
+
+def _filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.ndarray:
+    mask = snap.live.copy()
+    for name in FACET_FIELDS:
+        values = getattr(req, name)
+        if values and name != skip:
+            any_of = np.zeros(snap.size, dtype=bool)
+            for v in values:
+                any_of |= snap.term_mask(name, v)
+            mask &= any_of
+    if req.date_from:
+        mask &= snap.published >= _minutes(req.date_from)
+    if req.date_to:
+        mask &= (snap.published <= _minutes(req.date_to, end=True)) & (snap.published != NO_DATE)
+    return mask
+
+
+def _facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 30) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for name in FACET_FIELDS:
+        base = matched & _filters(snap, req, skip=name) if getattr(req, name) else matched
+        counts = []
+        for value in snap.field_values(name):
+            c = int(np.count_nonzero(snap.term_mask(name, value) & base))
+            if c:
+                counts.append({"value": value, "count": c})
+        counts.sort(key=lambda x: (-x["count"], x["value"]))
+        out[name] = counts[:top]
+    return out
+
+
+@dataclass
+class _Matched:
+    score: np.ndarray
+    matched: np.ndarray  # before filters
+    relaxed: bool
+    wanted: Wanted
+
+
+def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
+    scorer = _Scorer(snap, rank)
+    size = snap.size
+    cover = np.zeros(size, dtype=np.float32)
+    title_cover = np.zeros(size, dtype=np.float32)
+    required = np.ones(size, dtype=bool)
+    for group in parsed.groups:
+        anywhere = np.zeros(size, dtype=bool)
+        in_title = np.zeros(size, dtype=bool)
+        for item in group:
+            item_any = np.ones(size, dtype=bool)
+            item_title = np.ones(size, dtype=bool)
+            for w in item.words:
+                a, t = scorer.word(w)
+                item_any &= a
+                item_title &= t
+            if item.phrase:
+                pm = _phrase_mask(snap, item)
+                scorer.score[pm] += rank.phrase * len(item.words)
+                item_any &= pm
+                scorer.adjacency(list(item.words))
+            anywhere |= item_any
+            in_title |= item_title
+        cover += anywhere
+        title_cover += in_title
+        if len(group) > 1 or group[0].phrase:  # explicit OR groups and phrases are required
+            required &= anywhere
+    plain = [g[0].words[0] for g in parsed.groups if len(g) == 1 and not g[0].phrase]
+    scorer.adjacency(plain)
+    n = len(parsed.groups)
+    share = cover / n
+    score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)
+    if rank.recency and snap.published.size:
+        dated = snap.published != NO_DATE
+        if dated.any():
+            newest = snap.published[dated].max()
+            age_days = (newest - snap.published) / 1440.0
+            score += np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
+    matched = required & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))
+    relaxed = False
+    if not matched.any() and n > 1:
+        matched = required & (cover >= 1)
+        relaxed = True
+    for item in parsed.excluded:
+        if item.phrase:
+            matched &= ~_phrase_mask(snap, item)
+        else:
+            matched &= ~_word_mask(snap, item.words[0], exact=item.accented)
+    return _Matched(score.astype(np.float32), matched, relaxed, Wanted.of(parsed.words()))
+
+
+def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True) -> np.ndarray:
+    if k <= 0 or not len(candidates):
+        return candidates[:0]
+    keys = order_key[candidates]
+    if descending:
+        keys = -keys
+    if k < len(candidates):
+        part = np.argpartition(keys, k - 1)[:k]
+    else:
+        part = np.arange(len(candidates))
+    order = part[np.lexsort((candidates[part], keys[part]))]
+    return candidates[order]
+
+
+def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
+    stored = snap.searcher.stored_fields(docnum)
+    title = stored.get("title", "")
+    lead = stored.get("lead", "")
+    body = stored.get("body", "")
+    if with_html:
+        title_html = highlight(title, wanted)
+        forms = wanted.folded_forms()
+        snip = snippet(lead, wanted) if lead and forms & _folded_words(lead) else ""
+        snippet_html = snip or snippet(body, wanted) or snippet(lead, wanted)
+    else:
+        title_html = snippet_html = ""
+    return Hit(
+        id=stored["id"], title=title, url=stored.get("url", ""), source=stored.get("source", ""),
+        category=stored.get("category", ""), author=stored.get("author", ""),
+        published=stored.get("published") or None, score=round(float(score), 4),
+        title_html=title_html, snippet_html=snippet_html, lead=lead,
+        region=[r for r in stored.get("region", "").split(",") if r], docnum=docnum)
+
+
+def _folded_words(text: str) -> set[str]:
+    from indexer.analysis import syllables
+
+    return {t.folded for t in syllables(text)}
+
+
+def search(req: SearchRequest, index_dir: str | Path = DEFAULT_INDEX_DIR,
+           rank: Ranking | None = None) -> SearchResult:
+    """Run one search; ``req`` must already be valid (see webapp.api for validation)."""
+    started = time.perf_counter()
+    rank = rank or Ranking.from_env()
+    snap = get_engine(index_dir).snapshot()
+    parsed = parse_query(req.q)
+    per_page = max(1, min(req.per_page, MAX_PER_PAGE))
+    page = max(1, req.page)
+    if parsed.empty or snap.size == 0:
+        return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
+                            {f: [] for f in FACET_FIELDS})
+    m = _evaluate(snap, parsed, rank)
+    final = m.matched & _filters(snap, req)
+    candidates = np.flatnonzero(final)
+    k = page * per_page
+    if req.sort == "newest":
+        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k)
+    elif req.sort == "oldest":
+        docs = _top(np.where(snap.published == NO_DATE, np.inf, snap.published), candidates, k,
+                    descending=False)
+    else:
+        docs = _top(m.score, candidates, k)
+    docs = docs[(page - 1) * per_page :]
+    hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
+    facets = _facets(snap, req, m.matched) if req.facets else {f: [] for f in FACET_FIELDS}
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(req.q, len(candidates), page, per_page, took, hits, facets, m.relaxed)
