@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 from unidecode import unidecode
 from whoosh.analysis import Token, Tokenizer
@@ -160,11 +160,19 @@ def has_diacritics(text: str) -> bool:
 
 
 def syllables(text: str) -> list[Term]:
-    """The words of ``text`` in order, with exact offsets: one Term per word."""
+    """The words of ``text`` in order, with exact offsets: one Term per word.
+
+    Positions count words; a clause break (``.,;:!?`` …) adds one, so that phrase
+    queries do not match across it.
+    """
     out: list[Term] = []
-    for pos, m in enumerate(WORD_RE.finditer(text)):
+    pos, prev_end = -1, 0
+    for m in WORD_RE.finditer(text):
+        # a clause break leaves a gap in positions, so phrases never match across it
+        pos += 2 if out and CLAUSE_BREAK_RE.search(text, prev_end, m.start()) else 1
         exact = normalize_word(m.group())
         out.append(Term(exact, fold(exact), pos, m.start(), m.end()))
+        prev_end = m.end()
     return out
 
 

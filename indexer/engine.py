@@ -170,7 +170,7 @@ class Snapshot:
 class Engine:
     """Holds the current Snapshot of an index and refreshes it when a commit lands."""
 
-    def __init__(self, index_dir: str | Path, refresh_interval: float = 1.0):
+    def __init__(self, index_dir: str | Path, refresh_interval: float = 0.0):
         self.index_dir = Path(index_dir)
         self.refresh_interval = refresh_interval
         self._ix: FileIndex | None = None

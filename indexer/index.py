@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -71,7 +71,7 @@ def published_minutes(when: datetime | None) -> int:
     if when is None:
         return NO_DATE
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc) - (datetime(1970, 1, 1, 7) - datetime(1970, 1, 1))
+        when = when.replace(tzinfo=UTC) - (datetime(1970, 1, 1, 7) - datetime(1970, 1, 1))
     return int(when.timestamp() // 60)
 
 

@@ -1,0 +1,152 @@
+"""Search behaviour on a small index: matching, query language, ranking, filters, highlighting."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from indexer.index import delete_articles, write_articles
+from indexer.models import Article
+from indexer.query import parse_query
+from indexer.search import SearchRequest, search
+
+
+def ids(index_dir: Path, q: str, **kw) -> list[str]:
+    return [h.id for h in search(SearchRequest(q=q, per_page=100, **kw), index_dir).hits]
+
+
+def test_unaccented_query_finds_accented_text(index_dir: Path) -> None:
+    assert ids(index_dir, "dai hoi dang cac cap")[0] == "dai-hoi"
+    assert ids(index_dir, "DAI HOI DANG")[0] == "dai-hoi"
+
+
+def test_old_style_tones_in_text_match_new_style_query_and_back(index_dir: Path) -> None:
+    assert ids(index_dir, "thủy điện Hòa Bình")[0] == "hoa-binh-old"
+    assert ids(index_dir, "thuy dien hoa binh")[0] == "hoa-binh-old"
+
+
+def test_nfd_query_matches_nfc_text(index_dir: Path) -> None:
+    assert ids(index_dir, unicodedata.normalize("NFD", "bão lũ miền Trung"))[0] == "bao-lu"
+
+
+def test_exact_forms_outrank_folded_ones(index_dir: Path) -> None:
+    got = ids(index_dir, "bán nhà")
+    assert got.index("ban-nha") < got.index("ban-nha-2")
+    got = ids(index_dir, "bạn nhà")
+    assert got.index("ban-nha-2") < got.index("ban-nha")
+    got = ids(index_dir, "năm")
+    assert got.index("nam-moi") < got.index("nam-dinh")
+
+
+def test_unaccented_query_matches_every_form(index_dir: Path) -> None:
+    assert {"ban-nha", "ban-nha-2"} <= set(ids(index_dir, "ban nha"))
+    assert {"nam-moi", "nam-dinh"} <= set(ids(index_dir, "nam"))
+
+
+def test_adjacent_words_outrank_scattered_ones(index_dir: Path) -> None:
+    got = ids(index_dir, "bao lu")
+    assert got[0] == "bao-lu" and "bao-scattered" in got
+
+
+def test_quoted_phrase_needs_adjacent_words(index_dir: Path) -> None:
+    assert ids(index_dir, '"bao lu"') == ["bao-lu"]
+    assert ids(index_dir, '"lũ bão"') == []
+
+
+def test_quoted_phrase_with_diacritics_is_exact(index_dir: Path) -> None:
+    assert ids(index_dir, '"bán nhà"') == ["ban-nha"]
+    assert set(ids(index_dir, '"ban nha"')) == {"ban-nha", "ban-nha-2"}
+
+
+def test_exclusion(index_dir: Path) -> None:
+    assert "bao-scattered" not in ids(index_dir, "bao lu -rung")
+    assert "bao-lu" in ids(index_dir, "bao lu -rung")
+
+
+def test_or(index_dir: Path) -> None:
+    got = set(ids(index_dir, "khánh OR khang"))
+    assert got == {"nam-dinh", "nam-moi"}
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "OR", "-", "a OR", '"" -"" OR OR', "((", "title:x", "*a*"])
+def test_syntax_errors_never_raise(index_dir: Path, q: str) -> None:
+    res = search(SearchRequest(q=q), index_dir)
+    assert res.total >= 0
+
+
+def test_one_letter_syllables_and_codes_are_searchable(index_dir: Path) -> None:
+    for q in ("ô tô", "ở Ý", "TP.HCM", "12/3/2024", "RON95", "1.250", "tp hcm"):
+        assert ids(index_dir, q)[0] == "oto", q
+
+
+def test_filters_sort_and_paging(index_dir: Path) -> None:
+    assert set(ids(index_dir, "nha", source=["Tuổi Trẻ"])) == {"ban-nha-2"}
+    assert set(ids(index_dir, "nha", category=["Thời sự"])) == {"bao-lu", "hoa-binh-old"}
+    assert ids(index_dir, "nha", date_from=date(2024, 1, 1)) == ["ban-nha"]
+    assert ids(index_dir, "nha", date_from=date(2020, 10, 15), date_to=date(2020, 10, 15)) == ["bao-lu"]
+    assert set(ids(index_dir, "nha", date_to=date(2022, 12, 31))) == {"bao-lu", "hoa-binh-old"}
+    newest = ids(index_dir, "nha", sort="newest")
+    assert newest == ["ban-nha", "ban-nha-2", "hoa-binh-old", "bao-lu"]
+    assert ids(index_dir, "nha", sort="oldest") == newest[::-1]
+    page1 = search(SearchRequest(q="nha", per_page=2, sort="newest"), index_dir)
+    page2 = search(SearchRequest(q="nha", per_page=2, page=2, sort="newest"), index_dir)
+    assert page1.total == page2.total == 4
+    assert [h.id for h in page1.hits + page2.hits] == newest
+
+
+def test_facets_count_the_whole_result_set(index_dir: Path) -> None:
+    res = search(SearchRequest(q="thoi su OR nha OR cau", per_page=1), index_dir)
+    counts = {f["value"]: f["count"] for f in res.facets["source"]}
+    assert sum(counts.values()) == res.total
+    filtered = search(SearchRequest(q="nha", source=["VnExpress"]), index_dir)
+    # the source facet ignores the source filter itself, so other sources stay choosable
+    assert {f["value"] for f in filtered.facets["source"]} >= {"VnExpress", "Tuổi Trẻ"}
+
+
+def test_highlight_marks_folded_matches_in_original_text(index_dir: Path) -> None:
+    hit = search(SearchRequest(q="dai hoi dang"), index_dir).hits[0]
+    assert "<mark>đại hội Đảng</mark>" in hit.title_html
+    assert "<mark>" in hit.snippet_html and "Đảng" in hit.snippet_html
+
+
+def test_highlight_on_old_style_text(index_dir: Path) -> None:
+    hit = search(SearchRequest(q="thủy điện"), index_dir).hits[0]
+    assert "<mark>Thuỷ điện</mark>" in hit.title_html
+
+
+def test_highlight_on_nfd_text(tmp_path: Path) -> None:
+    def nfd(s: str) -> str:
+        return unicodedata.normalize("NFD", s)
+
+    write_articles(tmp_path, [Article(id="n", title=nfd("Đà Nẵng đón khách"), body=nfd("Du lịch Đà Nẵng."))])
+    hit = search(SearchRequest(q="da nang"), tmp_path).hits[0]
+    assert hit.title_html == f"<mark>{nfd('Đà Nẵng')}</mark>{nfd(' đón khách')}"
+
+
+def test_html_is_escaped_in_titles_bodies_and_queries(index_dir: Path) -> None:
+    res = search(SearchRequest(q="<script> tin nóng <b>"), index_dir)
+    hit = next(h for h in res.hits if h.id == "xss")
+    assert "<script" not in hit.title_html and "&lt;<mark>script</mark>&gt;" in hit.title_html
+    assert "<b>" not in hit.snippet_html and "&lt;<mark>b</mark>&gt;" in hit.snippet_html
+    assert "&amp;amp;" in hit.snippet_html
+
+
+def test_index_round_trip_update_and_delete(tmp_path: Path) -> None:
+    a = Article(id="x1", title="Giá lúa tăng", body="Nông dân phấn khởi.")
+    stats = write_articles(tmp_path, [a])
+    assert (stats.indexed, stats.updated) == (1, 0)
+    assert ids(tmp_path, "gia lua") == ["x1"]
+    stats = write_articles(tmp_path, [Article(id="x1", title="Giá cà phê giảm", body="Nông dân lo lắng.")])
+    assert (stats.indexed, stats.updated) == (0, 1)
+    assert ids(tmp_path, "gia lua") == [] and ids(tmp_path, "ca phe") == ["x1"]
+    assert delete_articles(tmp_path, ["x1"]).deleted == 1
+    assert ids(tmp_path, "ca phe") == []
+
+
+def test_parse_query_structure() -> None:
+    p = parse_query('"bán nhà" -Nam bão OR lũ')
+    assert [[i.phrase for i in g] for g in p.groups] == [[True], [False, False]]
+    assert [w.exact for i in p.excluded for w in i.words] == ["nam"]
