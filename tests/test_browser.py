@@ -1,0 +1,138 @@
+"""End-to-end test of the search page in headless Chromium (Playwright), against the real app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest_web import PARTY_QUERY, build_fixture_index, party_articles
+
+import webapp
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: object) -> None:
+            pass
+
+    index = build_fixture_index(tmp_path_factory.mktemp("browser") / "index")
+    server = make_server("127.0.0.1", 0, webapp.create_app(str(index)), threaded=True,
+                         request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _watch(page: sync_api.Page) -> list[str]:
+    """Console errors (CSP violations show up here) and uncaught page errors."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return problems
+
+
+def test_search_paginate_filter_and_read(browser: sync_api.Browser, base_url: str,
+                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    expect = sync_api.expect
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = _watch(page)
+    page.goto(base_url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+
+    # keyboard: the first Tab reaches the skip link
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+
+    # search without diacritics; accented words are marked
+    page.get_by_label("Từ khoá tìm kiếm").fill(PARTY_QUERY)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/?q=dai+hoi+dang")
+    expect(page.locator("#result-count")).to_contain_text(f"Khoảng {len(party_articles())} kết quả")
+    expect(page.locator(".hit")).to_have_count(10)
+    expect(page.locator(".hit-title mark").first).to_have_text("Đại hội Đảng")
+    expect(page.get_by_label("Từ khoá tìm kiếm")).to_have_value(PARTY_QUERY)
+
+    # page 2
+    page.get_by_role("navigation", name="Phân trang").get_by_role("link", name="Sau").click()
+    page.wait_for_url("**page=2**")
+    expect(page.locator(".hit")).to_have_count(len(party_articles()) - 10)
+    expect(page.locator('.pagination [aria-current="page"]')).to_contain_text("2")
+
+    # a source filter: ticking the box applies it at once (app.js)
+    page.get_by_role("checkbox", name="VnExpress").check()
+    page.wait_for_url("**source=VnExpress**")
+    expect(page.locator("#result-count")).to_contain_text("Khoảng 5 kết quả")
+    expect(page.locator(".hit .source")).to_have_text(["VnExpress"] * 5)
+    expect(page.get_by_role("checkbox", name="VnExpress")).to_be_checked()
+
+    # newest first
+    page.get_by_role("link", name="Mới nhất").click()
+    page.wait_for_url("**sort=newest**")
+    dates = page.locator(".hit time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+    assert dates == sorted(dates, reverse=True) and len(dates) == 5
+
+    # open an article here; the query's words stay marked
+    page.locator(".hit-links a").first.click()
+    page.wait_for_url("**/articles/party-*")
+    expect(page.locator("h1 mark").first).to_have_text("Đại hội Đảng")
+    expect(page.locator(".body p")).to_have_count(3)
+    shot = tmp_path_factory.mktemp("screens") / "article.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+    assert problems == []
+    page.close()
+
+
+def test_works_without_javascript(browser: sync_api.Browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "/?q=dai+hoi+dang")
+    page.get_by_role("checkbox", name="Tuổi Trẻ").check()
+    page.locator("#from").fill("2024-06-01")
+    page.get_by_role("button", name="Áp dụng").click()
+    page.wait_for_url("**from=2024-06-01**")
+    assert "source=Tu%E1%BB%95i+Tr%E1%BA%BB" in page.url
+    count = page.locator(".hit").count()
+    assert count == 3  # Tuổi Trẻ from June: Cần Thơ (06/06), Lâm Đồng (09/09), Cà Mau (12/12)
+    sync_api.expect(page.locator(".hit .source")).to_have_text(["Tuổi Trẻ"] * 3)
+    context.close()
+
+
+def test_narrow_screen(browser: sync_api.Browser, base_url: str,
+                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    problems = _watch(page)
+    page.goto(base_url + "/?q=dai+hoi+dang")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    sync_api.expect(page.locator("#filters")).not_to_have_attribute("open", "")  # folded on phones
+    page.locator("#filters summary").click()
+    sync_api.expect(page.get_by_role("checkbox", name="VnExpress")).to_be_visible()
+    shot = tmp_path_factory.mktemp("screens") / "results-375.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert problems == []
+    page.close()

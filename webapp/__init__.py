@@ -1,0 +1,106 @@
+"""The timtin web front end: a Flask application factory.
+
+``create_app(index_dir)`` serves the search page (``/``), article pages, and the JSON
+API (``/search``, ``/healthz``, ``/openapi.json``).  Run it with ``timtin serve``
+(gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from webapp.core import IndexUnavailable
+from webapp.validation import ParamError
+
+JSON_PREFIXES = ("/search", "/suggest", "/healthz", "/openapi.json", "/api/")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(index_dir: str | None = None) -> Flask:
+    """A Flask app searching the index in ``index_dir`` (default: $TIMTIN_INDEX or var/index)."""
+    app = Flask(__name__)
+    app.config.update(
+        INDEX_DIR=index_dir or os.environ.get("TIMTIN_INDEX", "var/index"),
+        MAX_CONTENT_LENGTH=64 * 1024,  # the app only takes GETs: refuse big bodies early
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from webapp.api import api
+    from webapp.views import views
+
+    app.register_blueprint(api)
+    app.register_blueprint(views)
+    _register_errors(app)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+        return resp
+
+    return app
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def error_response(status: int, code: str, message: str, message_vi: str) -> tuple[Response | str, int]:
+    """A JSON error for API routes, a friendly Vietnamese HTML page otherwise."""
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, message=message_vi), status
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
+               414: "uri_too_long", 431: "headers_too_large"}
+_HTTP_VI = {
+    400: "Yêu cầu không hợp lệ.",
+    404: "Không tìm thấy trang bạn yêu cầu. Có thể đường dẫn đã sai hoặc bài viết không còn nữa.",
+    405: "Phương thức này không được hỗ trợ ở địa chỉ này.",
+    413: "Yêu cầu quá lớn.",
+}
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ParamError)
+    def _param(e: ParamError):
+        return error_response(400, e.code, e.message, e.message_vi)
+
+    @app.errorhandler(IndexUnavailable)
+    def _unavailable(e: IndexUnavailable):
+        resp, status = error_response(
+            503, "index_unavailable", "The search index is not available; try again later.",
+            "Kho dữ liệu tìm kiếm tạm thời không sẵn sàng. Vui lòng thử lại sau.")
+        return resp, status, {"Retry-After": "30"}
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        status = e.code or 500
+        if status >= 500:
+            return _internal(e)
+        code = _HTTP_CODES.get(status, (e.name or "error").lower().replace(" ", "_"))
+        resp, status = error_response(status, code, e.description or e.name,
+                                      _HTTP_VI.get(status, "Yêu cầu không thực hiện được."))
+        headers = {"Allow": ", ".join(e.valid_methods)} if getattr(e, "valid_methods", None) else {}
+        return resp, status, headers
+
+    @app.errorhandler(Exception)
+    def _internal(e: Exception):
+        if not isinstance(e, InternalServerError):
+            app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side; please try again.",
+                              "Đã có lỗi xảy ra phía máy chủ. Vui lòng thử lại sau ít phút.")

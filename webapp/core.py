@@ -1,0 +1,37 @@
+"""Access to the index for the request being served."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from indexer.engine import Snapshot, get_engine
+from indexer.search import SearchRequest, SearchResult, search
+
+
+class IndexUnavailable(RuntimeError):
+    """The index folder is missing or unreadable (HTTP 503)."""
+
+
+def index_dir() -> str:
+    return current_app.config["INDEX_DIR"]
+
+
+def snapshot() -> Snapshot:
+    """The newest committed snapshot of the app's index."""
+    try:
+        return get_engine(index_dir()).snapshot()
+    except (FileNotFoundError, RuntimeError) as exc:
+        current_app.logger.error("index unavailable: %s", exc)
+        raise IndexUnavailable(str(exc)) from exc
+
+
+def run_search(req: SearchRequest) -> SearchResult:
+    snapshot()  # raises IndexUnavailable with a clear message
+    return search(req, index_dir())
+
+
+def find_article(article_id: str) -> dict | None:
+    """Stored fields of the article with this id, or None."""
+    if not article_id or not article_id.isprintable() or len(article_id) > 1000:
+        return None
+    return snapshot().searcher.document(id=article_id)

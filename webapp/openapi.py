@@ -1,0 +1,140 @@
+"""The OpenAPI 3.1 description of the JSON endpoints (served at /openapi.json)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS
+from webapp.validation import MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_QUERY_CHARS, MAX_RESULTS_DEPTH
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _param(name: str, description: str, schema: dict, required: bool = False, many: bool = False) -> dict:
+    if many:
+        schema = {"type": "array", "items": schema, "maxItems": MAX_FILTER_VALUES}
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema, **({"style": "form", "explode": True} if many else {})}
+
+
+_FILTER = {"type": "string", "minLength": 1, "maxLength": MAX_FILTER_CHARS}
+_DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"], "additionalProperties": False,
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "description": "Machine-readable, e.g. `invalid_parameter`.",
+                         "enum": ["missing_parameter", "invalid_parameter", "not_found", "method_not_allowed",
+                                  "request_too_large", "uri_too_long", "headers_too_large", "internal_error",
+                                  "index_unavailable"]},
+                "message": {"type": "string", "description": "What went wrong, for a person."},
+            },
+        }},
+    },
+    "Hit": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "title", "url", "source", "category", "author", "published", "score",
+                     "title_html", "snippet_html"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": "string", "description": "The original article's address; may be empty."},
+            "source": {"type": "string"},
+            "category": {"type": "string"},
+            "author": {"type": "string"},
+            "published": {"type": ["string", "null"], "description": "ISO 8601 as given, or null."},
+            "score": {"type": "number"},
+            "title_html": {"type": "string", "description": "Escaped HTML; query words in <mark>."},
+            "snippet_html": {"type": "string", "description": "Escaped HTML passage; words in <mark>."},
+        },
+    },
+    "FacetValue": {
+        "type": "object", "required": ["value", "count"], "additionalProperties": False,
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+    },
+    "SearchResponse": {
+        "type": "object", "additionalProperties": False,
+        "required": ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"],
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0, "description": "Articles matching (all pages)."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "took_ms": {"type": "number", "minimum": 0},
+            "results": {"type": "array", "items": _ref("Hit")},
+            "facets": {
+                "type": "object", "required": list(FACET_FIELDS), "additionalProperties": False,
+                "description": "Counts among matching articles; a field's own filter is not applied "
+                               "to its counts, so other values can be added to the selection.",
+                "properties": {f: {"type": "array", "items": _ref("FacetValue")} for f in FACET_FIELDS},
+            },
+            "suggestion": {"type": ["string", "null"], "description": "A spelling suggestion, or null."},
+        },
+    },
+    "Health": {
+        "type": "object", "required": ["status", "documents"], "additionalProperties": False,
+        "properties": {"status": {"const": "ok"}, "documents": {"type": "integer", "minimum": 0}},
+    },
+}
+
+_SEARCH_PARAMS = [
+    _param("q", "The query: words (with or without diacritics), \"phrases\", -exclusions, OR. "
+           f"1–{MAX_QUERY_CHARS} characters after trimming.",
+           {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS}, required=True),
+    _param("page", f"Result page; page × per_page may be at most {MAX_RESULTS_DEPTH}.",
+           {"type": "integer", "minimum": 1, "default": 1}),
+    _param("per_page", "Results per page.",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}),
+    _param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    _param("source", "Only these sources (exact values; repeat for several).", _FILTER, many=True),
+    _param("category", "Only these categories (exact values; repeat for several).", _FILTER, many=True),
+    _param("region", "Only these regions (exact values; repeat for several).", _FILTER, many=True),
+    _param("from", "Published on or after this day (Vietnam time).", _DATE),
+    _param("to", "Published on or before this day (Vietnam time); not before `from`.", _DATE),
+]
+
+
+@cache
+def openapi_spec() -> dict[str, Any]:
+    """The OpenAPI document (built once)."""
+    json_ok = {"content": {"application/json": {"schema": {}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "timtin", "version": "1.0.0",
+                 "description": "Full-text search over Vietnamese news articles."},
+        "paths": {
+            "/search": {"get": {
+                "operationId": "search", "summary": "Search articles",
+                "parameters": _SEARCH_PARAMS,
+                "responses": {
+                    "200": {"description": "Ranked, filtered results with facet counts.",
+                            "content": {"application/json": {"schema": _ref("SearchResponse")}}},
+                    "400": _error("A parameter is missing or invalid."),
+                    "503": _error("The index is not available."),
+                },
+            }},
+            "/healthz": {"get": {
+                "operationId": "health", "summary": "Liveness and document count",
+                "responses": {
+                    "200": {"description": "The index is readable.",
+                            "content": {"application/json": {"schema": _ref("Health")}}},
+                    "503": _error("The index is not available."),
+                },
+            }},
+            "/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "This document",
+                "responses": {"200": {"description": "The OpenAPI description.", **json_ok}},
+            }},
+        },
+        "components": {"schemas": _SCHEMAS},
+    }

@@ -1,0 +1,114 @@
+"""Query-string parameters → a valid ``SearchRequest``, or a ``ParamError`` (HTTP 400)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
+
+MAX_QUERY_CHARS = 500
+MAX_RESULTS_DEPTH = 10_000  # page * per_page may not go beyond this
+MAX_FILTER_VALUES = 50
+MAX_FILTER_CHARS = 200
+DEFAULT_PER_PAGE = 10
+_INT_RE = re.compile(r"[0-9]{1,9}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class ParamError(ValueError):
+    """An invalid request parameter: ``code`` and ``message`` for the API, ``message_vi`` for pages."""
+
+    def __init__(self, code: str, message: str, message_vi: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.message_vi = message_vi
+
+
+def clean(value: str) -> str:
+    """``value`` with control characters and lone surrogates made spaces."""
+    if value.isprintable():
+        return value
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in value)
+
+
+def _one(args: MultiDict[str, str], name: str) -> str | None:
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise ParamError("invalid_parameter", f"'{name}' may be given only once.",
+                         f"Tham số '{name}' chỉ được dùng một lần.")
+    return clean(values[0]).strip() if values else None
+
+
+def _int(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = _one(args, name)
+    if raw is None or raw == "":
+        return default
+    if not _INT_RE.fullmatch(raw) or not low <= int(raw) <= high:
+        raise ParamError("invalid_parameter", f"'{name}' must be a whole number from {low} to {high}.",
+                         f"Tham số '{name}' phải là số nguyên từ {low} đến {high}.")
+    return int(raw)
+
+
+def _date(args: MultiDict[str, str], name: str) -> date | None:
+    raw = _one(args, name)
+    if not raw:
+        return None
+    try:
+        if not _DATE_RE.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ParamError("invalid_parameter", f"'{name}' must be a date as YYYY-MM-DD, e.g. 2024-05-31.",
+                         f"Ngày '{raw}' không hợp lệ; hãy dùng dạng năm-tháng-ngày.") from None
+
+
+def _values(args: MultiDict[str, str], name: str) -> list[str]:
+    values = [v for v in (clean(v).strip() for v in args.getlist(name)) if v]
+    if len(values) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in values):
+        raise ParamError("invalid_parameter",
+                         f"'{name}' takes at most {MAX_FILTER_VALUES} values of up to "
+                         f"{MAX_FILTER_CHARS} characters each.",
+                         f"Quá nhiều giá trị lọc '{name}'.")
+    return list(dict.fromkeys(values))
+
+
+def parse_query_text(args: MultiDict[str, str]) -> str:
+    """The trimmed ``q`` ('' when absent); raises ``ParamError`` when it is too long."""
+    q = _one(args, "q") or ""
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("invalid_parameter", f"'q' must be at most {MAX_QUERY_CHARS} characters "
+                         f"(got {len(q)}).", f"Câu tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
+    return q
+
+
+def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
+    """Validate the /search parameters (also used by the HTML page, which handles a missing q first)."""
+    q = parse_query_text(args)
+    if not q:
+        if "q" not in args:
+            raise ParamError("missing_parameter", "The query parameter 'q' is required.",
+                             "Hãy nhập từ khoá cần tìm.")
+        raise ParamError("invalid_parameter", "'q' must not be empty.", "Hãy nhập từ khoá cần tìm.")
+    per_page = _int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    page = _int(args, "page", 1, 1, MAX_RESULTS_DEPTH)
+    if page * per_page > MAX_RESULTS_DEPTH:
+        raise ParamError("invalid_parameter",
+                         f"Only the first {MAX_RESULTS_DEPTH} results can be paged through: "
+                         f"page × per_page must be at most {MAX_RESULTS_DEPTH}.",
+                         f"Chỉ xem được {MAX_RESULTS_DEPTH:,} kết quả đầu tiên.".replace(",", "."))
+    sort = _one(args, "sort") or "relevance"
+    if sort not in SORTS:
+        raise ParamError("invalid_parameter", f"'sort' must be one of: {', '.join(SORTS)}.",
+                         "Cách sắp xếp không hợp lệ.")
+    date_from, date_to = _date(args, "from"), _date(args, "to")
+    if date_from and date_to and date_from > date_to:
+        raise ParamError("invalid_parameter", "'from' must not be later than 'to'.",
+                         "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
+    filters = {name: _values(args, name) for name in FACET_FIELDS}
+    return SearchRequest(q=q, page=page, per_page=per_page, sort=sort, date_from=date_from,
+                         date_to=date_to, **filters)
