@@ -228,7 +228,7 @@ def _filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.
 def _facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 30) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for name in FACET_FIELDS:
-        base = matched & _filters(snap, req, skip=name) if getattr(req, name) else matched
+        base = matched & _filters(snap, req, skip=name)  # a facet ignores only its own filter
         counts = []
         for value in snap.field_values(name):
             c = int(np.count_nonzero(snap.term_mask(name, value) & base))

@@ -130,8 +130,6 @@ def test_source_filter_and_facet_counts(client: FlaskClient) -> None:
     assert both["total"] == 9 and {h["source"] for h in both["results"]} == {"VnExpress", "Tuổi Trẻ"}
 
 
-@pytest.mark.xfail(strict=True, reason="indexer.search._facets ignores the other fields' filters (and the "
-                   "dates) for a field that has no selection of its own: needs a fix in indexer/search.py")
 def test_facet_counts_follow_the_other_filters(client: FlaskClient) -> None:
     data = get_json(client, "/search", query_string={"q": PARTY_QUERY, "source": "VnExpress"})
     assert sum(f["count"] for f in data["facets"]["category"]) == 5
