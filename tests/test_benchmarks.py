@@ -1,0 +1,108 @@
+"""benchmarks/compare.py end to end on a tiny synthetic corpus (timtin, FTS5 and, if installed, tantivy)."""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from indexer.analysis import fold_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TITLES = [
+    "Khánh thành cầu Rồng bắc qua sông Hàn", "Nông dân Sóc Trăng trúng mùa lúa thơm",
+    "Hà Nội cấm xe tải vào nội đô giờ cao điểm", "Bão số 9 đổ bộ vào Quảng Ngãi",
+    "Đội tuyển bóng đá nữ giành huy chương vàng", "Giá xăng tăng lần thứ ba liên tiếp",
+    "Học sinh Nghệ An đoạt giải Olympic Vật lý", "Cháy lớn tại chợ Quang Trung Nam Định",
+    "Thủ tướng tiếp đoàn doanh nghiệp Nhật Bản", "Phát hiện hang động mới ở Phong Nha",
+    "Đà Lạt đón mùa hoa dã quỳ nở rộ", "Công an Bình Dương triệt phá đường dây cá độ",
+    "Bệnh viện Chợ Rẫy ghép gan thành công cho trẻ em", "Sạt lở đất vùi lấp nhà dân ở Lào Cai",
+    "Cảng Cái Mép đón tàu container lớn nhất", "Lễ hội pháo hoa quốc tế Đà Nẵng khai mạc",
+    "Xuất khẩu cà phê Tây Nguyên đạt kỷ lục", "Trường đại học mở ngành trí tuệ nhân tạo",
+    "Người dân Cà Mau nuôi tôm công nghệ cao", "Hội chợ sách mùa thu tại thành phố Huế",
+    "Tàu cá ngư dân Bình Định gặp nạn trên biển", "Dịch sốt xuất huyết bùng phát ở Cần Thơ",
+    "Khởi công đường cao tốc Bắc Nam đoạn Phan Thiết", "Nghệ nhân gốm Bát Tràng giữ nghề truyền thống",
+    "Vận động viên điền kinh phá kỷ lục SEA Games", "Ngân hàng giảm lãi suất cho vay mua nhà",
+    "Rừng ngập mặn Cần Giờ được phục hồi", "Phố cổ Hội An ngập sâu sau mưa lớn",
+    "Hợp tác xã Thái Bình xuất khẩu rau sạch", "Nhà máy thủy điện Sơn La vận hành tổ máy mới",
+]
+FILLER = "Theo thông tin từ chính quyền địa phương, sự việc được người dân quan tâm trong những ngày qua."
+
+
+def _write_data(folder: Path) -> list[int]:
+    """The corpus as .jsonl.gz and the queries as json; returns the indexes of the known items."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with gzip.open(folder / "news-100k.jsonl.gz", "wt", encoding="utf-8") as fh:
+        for i, title in enumerate(TITLES):
+            rec = {"id": f"a{i}", "title": title, "lead": f"Tin mới: {title.lower()}.", "body": FILLER}
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    known = [0, 4, 9, 16, 22, 29]
+    queries = []
+    for n, i in enumerate(known):
+        words = TITLES[i].lower().split()[:5]
+        text = " ".join(words) if n % 2 else fold_text(" ".join(words))
+        kind = "known-item-accented" if n % 2 else "known-item-unaccented"
+        queries.append({"qid": f"q{i}", "kind": kind, "query": text, "relevant": {f"a{i}": 1}})
+    queries.append({"qid": "ev", "kind": "event", "query": "Cần Thơ Cần Giờ",
+                    "relevant": {"a21": 1, "a26": 1}})
+    (folder / "dev-queries.json").write_text(json.dumps({"queries": queries}, ensure_ascii=False), encoding="utf-8")
+    return known
+
+
+@pytest.fixture(scope="module")
+def compare() -> ModuleType:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("benchmarks.compare")
+
+
+def test_compare_on_tiny_corpus(compare: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_data(tmp_path / "data")
+    engines = ["timtin", "fts5"] + (["tantivy"] if importlib.util.find_spec("tantivy") else [])
+    out = tmp_path / "out.json"
+    args = ["--data", str(tmp_path / "data"), "--engines", ",".join(engines), "--workdir", str(tmp_path / "work"),
+            "--out", str(out)]
+    assert compare.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "index time / timtin" in printed and "known-item unaccented MRR@10" in printed
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["corpus"]["docs"] == len(TITLES)
+    results = {r["engine"]: r for r in report["engines"]}
+    assert set(results) == set(engines)
+    for r in results.values():
+        assert r["index_bytes"] > 0 and r["build"]["seconds"] > 0 and r["build"]["peak_rss_mb"] > 0
+        for kind in ("known-item-accented", "known-item-unaccented", "event"):
+            for m in ("mrr", "ndcg", "recall"):
+                assert 0.0 <= r["quality"]["kinds"][kind][m] <= 1.0
+    timtin = results["timtin"]["quality"]["kinds"]
+    assert timtin["known-item-unaccented"]["mrr"] == 1.0
+    assert timtin["known-item-accented"]["mrr"] == 1.0
+
+    # --reuse keeps the FTS5 index and its recorded build figures
+    assert compare.main([*args[:2], "--engines", "fts5", *args[4:], "--reuse"]) == 0
+    again = json.loads(out.read_text(encoding="utf-8"))["engines"][0]
+    assert again["reused"] and again["build"] == results["fts5"]["build"]
+
+
+def test_limit_keeps_only_queries_judged_within(compare: ModuleType, tmp_path: Path) -> None:
+    known = _write_data(tmp_path)
+    articles, problems = compare.load_articles(tmp_path / "news-100k.jsonl.gz", limit=10)
+    assert problems == 0 and [a.id for a in articles] == [f"a{i}" for i in range(10)]
+    queries = compare.load_queries(tmp_path / "dev-queries.json")
+    kept = compare.select_queries(queries, {a.id for a in articles})
+    assert [q["qid"] for q in kept] == [f"q{i}" for i in known if i < 10]
+    more, _ = compare.load_articles(tmp_path / "news-100k.jsonl.gz", limit=10, also={"a29"})
+    assert [a.id for a in more][-1] == "a29" and len(more) == 11
+
+
+def test_missing_data_is_skipped(compare: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert compare.main(["--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.json")]) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert not (tmp_path / "x.json").exists()
