@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.query import Phrase
 
-from indexer.analysis import Term, pair_key
+from indexer.analysis import Term, pair_key, syllables
 from indexer.engine import Snapshot, get_engine
 from indexer.highlight import Wanted, highlight, snippet
 from indexer.index import DEFAULT_INDEX_DIR
@@ -51,6 +51,10 @@ class Ranking:
     recency: float = 0.5  # at most this much for the newest article, halving every recency_days
     recency_days: float = 365.0
     min_match: float = 0.6  # share of words an article must have (rounded up) to match
+    title_order: float = 20.0  # re-ranking: share of the query's words found in order in the title
+    title_pairs: float = 10.0  # re-ranking: share of the query's word pairs found adjacent in the title
+    title_exact: float = 5.0  # re-ranking: share of accented query words found exactly in the title
+    rerank_depth: int = 50  # how many top articles the title re-ranking looks at
     k1: float = 1.2
     b: float = 0.75
 
@@ -312,6 +316,40 @@ def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool
     return candidates[order]
 
 
+def _in_order(query: list[str], title: list[str]) -> int:
+    """Length of the longest common subsequence of two word lists."""
+    prev = [0] * (len(title) + 1)
+    for q in query:
+        cur = [0]
+        for j, t in enumerate(title):
+            cur.append(prev[j] + 1 if q == t else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Term],
+            rank: Ranking) -> tuple[np.ndarray, np.ndarray]:
+    """Re-rank the top articles by how closely their titles follow the query's words."""
+    if not len(docs) or not words:
+        return docs, score[docs]
+    qfold = [w.folded for w in words]
+    qpairs = set(zip(qfold, qfold[1:]))
+    accented = {w.exact for w in words if w.accented}
+    new = score[docs].astype(np.float64)
+    for i, d in enumerate(docs):
+        title = snap.searcher.stored_fields(int(d)).get("title", "")
+        terms = syllables(title)
+        tfold = [t.folded for t in terms]
+        bonus = rank.title_order * _in_order(qfold, tfold) / len(qfold)
+        if qpairs:
+            bonus += rank.title_pairs * len(qpairs & set(zip(tfold, tfold[1:]))) / len(qpairs)
+        if accented:
+            bonus += rank.title_exact * len(accented & {t.exact for t in terms}) / len(accented)
+        new[i] += bonus
+    order = np.lexsort((docs, -new))
+    return docs[order], new[order].astype(np.float32)
+
+
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
     stored = snap.searcher.stored_fields(docnum)
     title = stored.get("title", "")
@@ -333,8 +371,6 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
 
 
 def _folded_words(text: str) -> set[str]:
-    from indexer.analysis import syllables
-
     return {t.folded for t in syllables(text)}
 
 
@@ -360,7 +396,12 @@ def search(req: SearchRequest, index_dir: str | Path = DEFAULT_INDEX_DIR,
         docs = _top(np.where(snap.published == NO_DATE, np.inf, snap.published), candidates, k,
                     descending=False)
     else:
-        docs = _top(m.score, candidates, k)
+        # the same top articles are re-ranked whatever the page, so pages never overlap
+        top = _top(m.score, candidates, max(k, rank.rerank_depth))
+        depth = min(len(top), rank.rerank_depth)
+        head, scores = _rerank(snap, top[:depth], m.score, parsed.words(), rank)
+        m.score[head] = scores
+        docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
     hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
     facets = _facets(snap, req, m.matched) if req.facets else {f: [] for f in FACET_FIELDS}
