@@ -8,6 +8,7 @@ survives commits that add new segments) and scores all documents at once.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -56,16 +57,46 @@ def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.
     return np.concatenate(ids), np.concatenate(tfs)
 
 
-class SegmentData:
-    """Per-segment arrays: field lengths, dates and a cache of decoded postings."""
+class PostingsCache:
+    """Decoded postings, least recently used first out, bounded by bytes (TIMTIN_CACHE_MB)."""
 
-    def __init__(self, reader, cache_terms: int = 20_000):
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
+        size = value[0].nbytes + value[1].nbytes + 100
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.bytes += size
+            while self.bytes > self.max_bytes and len(self._items) > 1:
+                _, (i, t) = self._items.popitem(last=False)
+                self.bytes -= i.nbytes + t.nbytes + 100
+
+
+DEFAULT_CACHE = PostingsCache(int(float(os.environ.get("TIMTIN_CACHE_MB", "1024")) * 2**20))
+
+
+class SegmentData:
+    """Per-segment arrays: field lengths, dates, and decoded postings (through a shared cache)."""
+
+    def __init__(self, reader, key: str, cache: PostingsCache = DEFAULT_CACHE):
         self.reader = reader
+        self.key = key
         self.size = reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cache_terms = cache_terms
-        self._lock = threading.Lock()
+        self._cache = cache
         self.published = self._int_column("published_min", NO_DATE)
 
     def _int_column(self, name: str, default: int) -> np.ndarray:
@@ -92,17 +123,11 @@ class SegmentData:
         return got
 
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (fieldname, text)
-        with self._lock:
-            hit = self._postings.get(key)
-            if hit is not None:
-                self._postings.move_to_end(key)
-                return hit
-        hit = _decode_postings(self.reader, fieldname, text)
-        with self._lock:
-            self._postings[key] = hit
-            while len(self._postings) > self._cache_terms:
-                self._postings.popitem(last=False)
+        key = (self.key, fieldname, text)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = _decode_postings(self.reader, fieldname, text)
+            self._cache.put(key, hit)
         return hit
 
 
@@ -209,7 +234,7 @@ class Engine:
             seg_id = leaf.segment().segment_id() if hasattr(leaf, "segment") else str(id(leaf))
             data = self._segments.get(seg_id)
             if data is None or data.size != leaf.doc_count_all():
-                data = SegmentData(leaf)
+                data = SegmentData(leaf, f"{self.index_dir}:{seg_id}")
             else:
                 data.reader = leaf
             fresh[seg_id] = data

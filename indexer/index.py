@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
 from indexer.models import Article, Problem
+from indexer.regions import detect_regions
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
 
 DEFAULT_INDEX_DIR = os.environ.get("TIMTIN_INDEX", "var/index")
@@ -88,7 +90,7 @@ def document_fields(article: Article) -> dict:
         "published_min": published_minutes(article.published),
         "source": article.source,
         "category": article.category,
-        "region": ",".join(article.regions),
+        "region": ",".join(article.regions or detect_regions(article.title, article.lead, article.body)),
         PAIRS: "\n".join((article.title, article.lead, article.body)),
     }
     for part in TEXT_PARTS:
@@ -98,13 +100,19 @@ def document_fields(article: Article) -> dict:
     return {k: v for k, v in doc.items() if v != ""}
 
 
+# Posting blocks of 1,024 without zlib: search decodes whole posting lists into numpy
+# arrays, and per-block unpickling and decompression were half of its cold-cache time.
+CODEC_OPTIONS = {"blocklimit": 1024, "compression": 0}
+
+
 def _writer(ix: FileIndex, timeout: float, procs: int = 1) -> SegmentWriter:
     deadline = time.monotonic() + timeout
     while True:
         try:
+            codec = W3Codec(**CODEC_OPTIONS)
             if procs > 1:
-                return ix.writer(procs=procs, multisegment=True, limitmb=256)
-            return ix.writer(limitmb=256)
+                return ix.writer(procs=procs, multisegment=True, limitmb=384, codec=codec)
+            return ix.writer(limitmb=384, codec=codec)
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexBusyError(

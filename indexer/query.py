@@ -2,6 +2,11 @@
 
 Parsing never fails: an unbalanced quote or a stray operator is read as plain text.
 Words are analysed with the same module as the index (``indexer.analysis``).
+
+Unquoted words are expanded with alternatives that find the same thing written
+another way: acronyms both ways (UBND ↔ ủy ban nhân dân, ``indexer/data/acronyms.tsv``),
+province names before and after the 2025 merger (Bắc Kạn ↔ Thái Nguyên), and the parts of
+a code ("TP.HCM" ↔ "TP HCM").  Alternatives weigh less than the words typed.
 """
 
 from __future__ import annotations
@@ -9,9 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from indexer.acronyms import load_synonyms
 from indexer.analysis import Term, syllables
+from indexer.regions import find_region_mentions, region_aliases
 
 MAX_WORDS = 32  # words beyond this are ignored (a 10,000-character query stays cheap)
+EXPANSION_WEIGHT = 0.6  # weight of an acronym or province-name alternative
+MAX_ALTERNATIVES = 6
 
 _PIECE_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -22,6 +31,8 @@ class Item:
 
     words: tuple[Term, ...]
     phrase: bool = False
+    weight: float = 1.0
+    expansion: bool = False  # an alternative added by timtin, not typed by the user
 
     @property
     def accented(self) -> bool:
@@ -40,8 +51,17 @@ class ParsedQuery:
         return not self.groups
 
     def words(self) -> list[Term]:
-        """All positive words, in query order."""
+        """All positive words (alternatives included), in query order."""
         return [w for g in self.groups for item in g for w in item.words]
+
+    def typed_words(self) -> list[Term]:
+        """The words of each group's first (typed) item, in query order."""
+        return [w for g in self.groups for w in g[0].words]
+
+
+def required(group: list[Item]) -> bool:
+    """Explicit OR groups and quoted phrases must match; expanded words need not."""
+    return not any(i.expansion for i in group) and (len(group) > 1 or group[0].phrase)
 
 
 def _groups(text: str, phrase: bool) -> list[list[Item]]:
@@ -57,9 +77,59 @@ def _groups(text: str, phrase: bool) -> list[list[Item]]:
         parts = syllables(text[w.start : w.end].replace(".", " ").replace("&", " ")
                           .replace("/", " ").replace("-", " "))
         if len(parts) > 1:
-            group.append(Item(tuple(parts), phrase=True))
+            group.append(Item(tuple(parts), phrase=True, expansion=True))
         groups.append(group)
     return groups
+
+
+def _alternative(text: str) -> Item | None:
+    words = tuple(syllables(text))
+    return Item(words, phrase=len(words) > 1, weight=EXPANSION_WEIGHT, expansion=True) if words else None
+
+
+def _simple(group: list[Item]) -> bool:
+    return not group[0].phrase and len(group[0].words) == 1 and all(i.expansion for i in group[1:])
+
+
+def _expand(groups: list[list[Item]]) -> list[list[Item]]:
+    """Acronym and province spans among consecutive typed words become one group each."""
+    out: list[list[Item]] = []
+    run: list[list[Item]] = []
+    for group in [*groups, None]:
+        if group is not None and _simple(group):
+            run.append(group)
+            continue
+        if run:
+            out.extend(_expand_run(run))
+            run = []
+        if group is not None:
+            out.append(group)
+    return out
+
+
+def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
+    words = [g[0].words[0] for g in groups]
+    folded = [w.folded for w in words]
+    spans: list[tuple[int, int, list[str]]] = []
+    for i, j, alts in load_synonyms().expansions(folded):
+        spans.append((i, j, [" ".join(a) for a in alts]))
+    for i, j, name in find_region_mentions(folded):
+        typed = " ".join(folded[i:j])
+        spans.append((i, j, [a for a in region_aliases(name)
+                             if " ".join(t.folded for t in syllables(a)) != typed]))
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[list[Item]] = []
+    i = 0
+    for start, end, alts in spans:
+        if start < i or not alts:
+            continue
+        out.extend(groups[i:start])
+        typed = Item(tuple(words[start:end])) if end - start > 1 else groups[start][0]
+        extra = [a for a in (_alternative(t) for t in alts[:MAX_ALTERNATIVES]) if a]
+        out.append([typed, *extra])
+        i = end
+    out.extend(groups[i:])
+    return out
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -94,4 +164,5 @@ def parse_query(text: str) -> ParsedQuery:
             groups = groups[1:]
             join_next = False
         parsed.groups.extend(groups)
+    parsed.groups = _expand(parsed.groups)
     return parsed

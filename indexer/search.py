@@ -26,7 +26,7 @@ from indexer.analysis import Term, pair_key, syllables
 from indexer.engine import Snapshot, get_engine
 from indexer.highlight import Wanted, highlight, snippet
 from indexer.index import DEFAULT_INDEX_DIR
-from indexer.query import Item, ParsedQuery, parse_query
+from indexer.query import Item, ParsedQuery, parse_query, required
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 
 MAX_PER_PAGE = 100
@@ -150,32 +150,40 @@ class _Scorer:
         if present is not None:
             present[ids] = True
 
-    def word(self, w: Term) -> tuple[np.ndarray, np.ndarray]:
+    def word(self, w: Term, weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Add one word's evidence; return (present anywhere, present in the title)."""
         size = self.snap.size
         anywhere = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
         for part in TEXT_PARTS:
-            weight = getattr(self.rank, part)
-            self.bm25(FOLDED[part], w.folded, weight, anywhere)
+            part_weight = getattr(self.rank, part) * weight
+            self.bm25(FOLDED[part], w.folded, part_weight, anywhere)
             if w.accented:
-                self.bm25(EXACT[part], w.exact, weight * self.rank.exact)
+                self.bm25(EXACT[part], w.exact, part_weight * self.rank.exact)
         ids, _ = self.snap.postings(FOLDED["title"], w.folded)
         in_title[ids] = True
         return anywhere, in_title
 
-    def adjacency(self, words: list[Term]) -> None:
+    def adjacency(self, words: list[Term], weight: float = 1.0) -> None:
         """Pair and compound evidence for words typed next to each other."""
         for a, b in zip(words, words[1:]):
-            self.bm25(PAIRS, pair_key(a.folded, b.folded), self.rank.pairs)
+            self.bm25(PAIRS, pair_key(a.folded, b.folded), self.rank.pairs * weight)
         for n in (2, 3):
             for i in range(len(words) - n + 1):
                 run = words[i : i + n]
                 for part in ("title", "lead"):
-                    weight = getattr(self.rank, part) * self.rank.compounds
-                    self.bm25(FOLDED[part], "_".join(w.folded for w in run), weight)
+                    part_weight = getattr(self.rank, part) * self.rank.compounds * weight
+                    self.bm25(FOLDED[part], "_".join(w.folded for w in run), part_weight)
                     if any(w.accented for w in run):
-                        self.bm25(EXACT[part], "_".join(w.exact for w in run), weight * self.rank.exact)
+                        self.bm25(EXACT[part], "_".join(w.exact for w in run), part_weight * self.rank.exact)
+
+
+def _adjacent_mask(snap: Snapshot, words: tuple[Term, ...]) -> np.ndarray:
+    """Documents with every consecutive pair of ``words`` adjacent (folded): a cheap phrase test."""
+    mask = np.ones(snap.size, dtype=bool)
+    for a, b in zip(words, words[1:]):
+        mask &= snap.term_mask(PAIRS, pair_key(a.folded, b.folded))
+    return mask
 
 
 def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
@@ -256,7 +264,7 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
     size = snap.size
     cover = np.zeros(size, dtype=np.float32)
     title_cover = np.zeros(size, dtype=np.float32)
-    required = np.ones(size, dtype=bool)
+    required_mask = np.ones(size, dtype=bool)
     for group in parsed.groups:
         anywhere = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
@@ -264,22 +272,22 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
             item_any = np.ones(size, dtype=bool)
             item_title = np.ones(size, dtype=bool)
             for w in item.words:
-                a, t = scorer.word(w)
+                a, t = scorer.word(w, item.weight)
                 item_any &= a
                 item_title &= t
             if item.phrase:
-                pm = _phrase_mask(snap, item)
-                scorer.score[pm] += rank.phrase * len(item.words)
+                pm = _adjacent_mask(snap, item.words) if item.expansion else _phrase_mask(snap, item)
+                scorer.score[pm] += rank.phrase * len(item.words) * item.weight
                 item_any &= pm
-                scorer.adjacency(list(item.words))
+            if item is not group[0] and len(item.words) > 1:
+                scorer.adjacency(list(item.words), item.weight)
             anywhere |= item_any
             in_title |= item_title
         cover += anywhere
         title_cover += in_title
-        if len(group) > 1 or group[0].phrase:  # explicit OR groups and phrases are required
-            required &= anywhere
-    plain = [g[0].words[0] for g in parsed.groups if len(g) == 1 and not g[0].phrase]
-    scorer.adjacency(plain)
+        if required(group):
+            required_mask &= anywhere
+    scorer.adjacency(parsed.typed_words())
     n = len(parsed.groups)
     share = cover / n
     score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)
@@ -289,10 +297,10 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
             newest = snap.published[dated].max()
             age_days = (newest - snap.published) / 1440.0
             score += np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
-    matched = required & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))
+    matched = required_mask & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))
     relaxed = False
     if not matched.any() and n > 1:
-        matched = required & (cover >= 1)
+        matched = required_mask & (cover >= 1)
         relaxed = True
     for item in parsed.excluded:
         if item.phrase:
@@ -399,7 +407,7 @@ def search(req: SearchRequest, index_dir: str | Path = DEFAULT_INDEX_DIR,
         # the same top articles are re-ranked whatever the page, so pages never overlap
         top = _top(m.score, candidates, max(k, rank.rerank_depth))
         depth = min(len(top), rank.rerank_depth)
-        head, scores = _rerank(snap, top[:depth], m.score, parsed.words(), rank)
+        head, scores = _rerank(snap, top[:depth], m.score, parsed.typed_words(), rank)
         m.score[head] = scores
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]

@@ -150,3 +150,28 @@ def test_parse_query_structure() -> None:
     p = parse_query('"bán nhà" -Nam bão OR lũ')
     assert [[i.phrase for i in g] for g in p.groups] == [[True], [False, False]]
     assert [w.exact for i in p.excluded for w in i.words] == ["nam"]
+
+
+def test_acronyms_expand_both_ways(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        Article(id="long", title="Ủy ban nhân dân tỉnh họp phiên thường kỳ", body="Nội dung cuộc họp."),
+        Article(id="short", title="UBND huyện ra quyết định mới", body="Quyết định có hiệu lực."),
+        Article(id="hcm", title="Giá nhà ở TP.HCM tăng", body="Thị trường bất động sản sôi động."),
+        Article(id="other", title="Ban nhân dân ấp họp", body="Không liên quan."),
+    ])
+    assert ids(tmp_path, "ubnd")[:2] == ["short", "long"]  # the form typed ranks first
+    assert ids(tmp_path, "uy ban nhan dan")[:2] == ["long", "short"]
+    assert ids(tmp_path, "thanh pho ho chi minh")[0] == "hcm"
+    assert ids(tmp_path, "tphcm")[0] == "hcm"
+
+
+def test_old_and_new_province_names_find_each_other(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        Article(id="old", title="Bắc Kạn trồng thêm rừng", body="Tỉnh Bắc Kạn phát triển lâm nghiệp."),
+        Article(id="new", title="Thái Nguyên đón khách du lịch", body="Tỉnh Thái Nguyên có nhiều đồi chè."),
+    ])
+    assert set(ids(tmp_path, "bac kan")) == {"old", "new"} and ids(tmp_path, "bac kan")[0] == "old"
+    assert set(ids(tmp_path, "Thái Nguyên")) == {"old", "new"} and ids(tmp_path, "Thái Nguyên")[0] == "new"
+    res = search(SearchRequest(q="rung", region=["Thái Nguyên"]), tmp_path)
+    assert [h.id for h in res.hits] == ["old"]  # Bắc Kạn is tagged with its current province
+    assert res.facets["region"] == [{"value": "Thái Nguyên", "count": 1}]
