@@ -39,7 +39,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     try:
         stats = write_articles(args.index, records(), procs=args.procs, on_problem=report,
-                               on_record=bar.update, lock_timeout=args.lock_timeout)
+                               on_record=bar.update, lock_timeout=args.lock_timeout,
+                               commit_every=args.commit_every)
     except IndexBusyError as e:
         bar.close()
         print(f"timtin: {e}", file=sys.stderr)
@@ -132,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     with_index(sp)
     sp.add_argument("--strict", action="store_true", help="exit non-zero when any record was skipped")
     sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores)")
+    sp.add_argument("--commit-every", type=int, default=20_000, metavar="N",
+                    help="commit after every N articles (each commit is atomic)")
     sp.add_argument("--watch", action="store_true", help="keep indexing new and changed files")
     sp.add_argument("--interval", type=float, default=2.0, help="seconds between --watch scans")
     sp.add_argument("--lock-timeout", type=float, default=30.0,
