@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 from .legacy import LEGACY_NAMES, assess_legacy, convert_legacy
 from .models import Article, Problem
 
-__all__ = ["SUPPORTED_SUFFIXES", "count_records", "iter_files", "parse_published", "read_articles"]
+__all__ = ["SUPPORTED_SUFFIXES", "count_records", "iter_files", "parse_published", "read_articles", "read_files"]
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".json", ".csv")
 _KIND_ORDER = (".jsonl.gz", ".jsonl", ".json", ".csv", ".txt")  # longest suffix first
@@ -588,6 +588,16 @@ def read_articles(paths: list[str | Path]) -> Iterator[Article | Problem]:
         try:
             yield from reader.read_file(file, root)
         except (OSError, MemoryError, RecursionError) as exc:  # defensive: keep going with other files
+            yield Problem(str(file), 0, f"cannot read: {type(exc).__name__}: {exc}")
+
+
+def read_files(files: Iterable[tuple[Path, Path]]) -> Iterator[Article | Problem]:
+    """Like :func:`read_articles` for (file, root) pairs from :func:`iter_files` (ids relative to root)."""
+    reader = _Reader()
+    for file, root in files:
+        try:
+            yield from reader.read_file(file, root)
+        except (OSError, MemoryError, RecursionError) as exc:
             yield Problem(str(file), 0, f"cannot read: {type(exc).__name__}: {exc}")
 
 

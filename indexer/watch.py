@@ -1,0 +1,77 @@
+"""``timtin index --watch DIR``: index new and changed files as they appear in a folder.
+
+For a newsroom that drops exported articles into a folder.  The folder is scanned every
+``interval`` seconds; a file is indexed once its size and modification time have stayed
+the same for one scan (so half-written files are not read).  What was indexed is remembered
+in ``<index>/watch-state.json``, so a restarted watcher does not index everything again.
+Removing a file does not remove its articles (use ``timtin delete``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+from indexer.index import IndexBusyError, open_index, write_articles
+from indexer.sources import iter_files, read_files
+
+STATE_FILE = "watch-state.json"
+Signature = tuple[int, int]  # (mtime in ns, size)
+
+
+def _scan(paths: list[str]) -> dict[str, tuple[Signature, Path, Path]]:
+    out: dict[str, tuple[Signature, Path, Path]] = {}
+    for file, root in iter_files(paths):
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        out[str(file)] = ((st.st_mtime_ns, st.st_size), file, root)
+    return out
+
+
+def _load_state(index_dir: Path) -> dict[str, Signature]:
+    try:
+        return {k: tuple(v) for k, v in json.loads((index_dir / STATE_FILE).read_text()).items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(index_dir: Path, state: dict[str, Signature]) -> None:
+    tmp = index_dir / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(state))
+    tmp.replace(index_dir / STATE_FILE)
+
+
+def watch(paths: list[str], index_dir: str | Path, interval: float = 2.0, procs: int = 1,
+          stop: threading.Event | None = None, log=print) -> int:
+    """Watch ``paths`` until interrupted (or ``stop`` is set); return an exit status."""
+    index_dir = Path(index_dir)
+    open_index(index_dir)
+    state = _load_state(index_dir)
+    previous: dict[str, Signature] = {}
+    log(f"timtin: watching {', '.join(paths)} every {interval:g} s (Ctrl-C to stop)")
+    stop = stop or threading.Event()
+    try:
+        while not stop.is_set():
+            current = _scan(paths)
+            ready = [(sig, f, root) for name, (sig, f, root) in current.items()
+                     if state.get(name) != sig and previous.get(name) == sig]
+            if ready:
+                try:
+                    stats = write_articles(index_dir, read_files((f, root) for _, f, root in ready),
+                                           procs=procs, on_problem=lambda p: print(p, file=sys.stderr))
+                except IndexBusyError as e:
+                    log(f"timtin: {e}; retrying")
+                else:
+                    for sig, f, _ in ready:
+                        state[str(f)] = sig
+                    _save_state(index_dir, state)
+                    log(f"timtin: {len(ready)} file(s): {stats.summary()}")
+            previous = {name: sig for name, (sig, _, _) in current.items()}
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        log("timtin: stopped watching")
+    return 0
