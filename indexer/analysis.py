@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from unidecode import unidecode
 from whoosh.analysis import Token, Tokenizer
@@ -40,8 +40,7 @@ PART_RE = re.compile(_RUN)
 CLAUSE_BREAK_RE = re.compile(r"[.,;:!?()\[\]{}\n\r\t|…]")
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
     """One token of analysed text: its forms, its place, and where it came from."""
 
     exact: str  # canonical, lower case, diacritics kept
@@ -167,23 +166,38 @@ def syllables(text: str) -> list[Term]:
     """
     out: list[Term] = []
     pos, prev_end = -1, 0
+    forms = _forms
     for m in WORD_RE.finditer(text):
+        start = m.start()
         # a clause break leaves a gap in positions, so phrases never match across it
-        pos += 2 if out and CLAUSE_BREAK_RE.search(text, prev_end, m.start()) else 1
-        exact = normalize_word(m.group())
-        out.append(Term(exact, fold(exact), pos, m.start(), m.end()))
+        if out and (start - prev_end != 1 or text[prev_end] != " ") and \
+                CLAUSE_BREAK_RE.search(text, prev_end, start):
+            pos += 2
+        else:
+            pos += 1
+        exact, folded = forms(m.group())
+        out.append(Term(exact, folded, pos, start, m.end()))
         prev_end = m.end()
     return out
 
 
+@lru_cache(maxsize=300_000)
+def _forms(word: str) -> tuple[str, str]:
+    exact = normalize_word(word)
+    return exact, fold(exact)
+
+
+_JOINER_RE = re.compile(r"[.&/,\-]")
+
+
 def code_parts(word: Term, text: str) -> list[Term]:
     """Parts of a code such as "TP.HCM" or "12/3/2024", as extra terms at its position."""
-    if not any(c in ".&/-," for c in text[word.start : word.end]):
+    if not _JOINER_RE.search(text, word.start, word.end):
         return []
     parts = []
     for m in PART_RE.finditer(text, word.start, word.end):
-        exact = normalize_word(m.group())
-        parts.append(Term(exact, fold(exact), word.pos, m.start(), m.end(), "part"))
+        exact, folded = _forms(m.group())
+        parts.append(Term(exact, folded, word.pos, m.start(), m.end(), "part"))
     return parts
 
 
@@ -224,12 +238,16 @@ def analyze(text: str, with_compounds: bool = True) -> list[Term]:
     Sorted by position; extras follow the word whose position they share.
     """
     words = syllables(text)
-    terms = list(words)
+    terms: list[Term] = []
     for w in words:
-        terms.extend(code_parts(w, text))
+        terms.append(w)
+        if _JOINER_RE.search(text, w.start, w.end):
+            terms.extend(code_parts(w, text))
     if with_compounds:
-        terms.extend(compounds(words, text))
-    terms.sort(key=lambda t: (t.pos, t.kind != "word"))
+        extra = compounds(words, text)
+        if extra:
+            terms.extend(extra)
+            terms.sort(key=lambda t: (t.pos, t.kind != "word"))
     return terms
 
 
