@@ -188,6 +188,22 @@ class Snapshot:
         return [t.decode("utf-8") if isinstance(t, bytes) else t
                 for t in self.searcher.reader().lexicon(fieldname)]
 
+    def facet_table(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(values, docnums, value codes) of a facet field, built once per snapshot."""
+        key = ("facet", fieldname)
+        got = self._masks.get(key)
+        if got is None:
+            values = self.field_values(fieldname)
+            docs, codes = [], []
+            for code, value in enumerate(values):
+                ids = self.postings(fieldname, value)[0]
+                docs.append(ids)
+                codes.append(np.full(len(ids), code, dtype=np.int32))
+            got = (values, np.concatenate(docs) if docs else EMPTY_IDS,
+                   np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32))
+            self._masks[key] = got
+        return got
+
     def close(self) -> None:
         self.searcher.close()
 

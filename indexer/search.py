@@ -238,16 +238,14 @@ def _filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.
 
 
 def _facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 30) -> dict[str, list[dict]]:
+    """Counts per value over the whole result set; a facet ignores only its own filter."""
     out: dict[str, list[dict]] = {}
     for name in FACET_FIELDS:
-        base = matched & _filters(snap, req, skip=name)  # a facet ignores only its own filter
-        counts = []
-        for value in snap.field_values(name):
-            c = int(np.count_nonzero(snap.term_mask(name, value) & base))
-            if c:
-                counts.append({"value": value, "count": c})
-        counts.sort(key=lambda x: (-x["count"], x["value"]))
-        out[name] = counts[:top]
+        base = matched & _filters(snap, req, skip=name)
+        values, docs, codes = snap.facet_table(name)
+        counts = np.bincount(codes[base[docs]], minlength=len(values)) if len(values) else []
+        order = sorted((i for i, c in enumerate(counts) if c), key=lambda i: (-counts[i], values[i]))
+        out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:top]]
     return out
 
 
