@@ -29,8 +29,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pass
 
     index = build_fixture_index(tmp_path_factory.mktemp("browser") / "index")
-    server = make_server("127.0.0.1", 0, webapp.create_app(str(index)), threaded=True,
-                         request_handler=Quiet)
+    app = webapp.create_app(str(index))
+    assert app.extensions["timtin_assist"].wait(60)  # "did you mean" and autocomplete are ready
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -134,5 +135,79 @@ def test_narrow_screen(browser: sync_api.Browser, base_url: str,
     shot = tmp_path_factory.mktemp("screens") / "results-375.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
+    assert problems == []
+    page.close()
+
+
+def test_autocomplete_and_did_you_mean(browser: sync_api.Browser, base_url: str,
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    expect = sync_api.expect
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = _watch(page)
+    page.goto(base_url + "/")
+    box = page.get_by_role("combobox", name="Từ khoá tìm kiếm")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    listbox = page.get_by_role("listbox", name="Gợi ý tìm kiếm")
+    expect(listbox).to_be_hidden()
+
+    # typing a prefix opens the list; ArrowDown + Enter searches for the first suggestion
+    box.press_sequentially("dai h", delay=40)
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    options = listbox.get_by_role("option")
+    expect(options.first).to_contain_text("đại hội Đảng")
+    assert 2 <= options.count() <= 8
+    assert box.get_attribute("aria-controls") == listbox.get_attribute("id")
+    box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", options.first.get_attribute("id") or "")
+    first = options.first.inner_text().strip()
+    expect(box).to_have_value(first)
+    box.press("Enter")
+    page.wait_for_url("**/?q=*")
+    expect(box).to_have_value(first)
+    expect(page.locator("#result-count")).to_contain_text("kết quả")
+    assert page.locator(".hit").count() >= 1
+
+    # Escape closes the list; ArrowDown opens it again; ArrowUp from the top wraps to the last option
+    box.fill("")
+    box.press_sequentially("bao", delay=40)
+    expect(listbox).to_be_visible()
+    box.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_value("bao")
+    box.press("ArrowDown")
+    expect(listbox).to_be_visible()
+    box.press("ArrowUp")
+    expect(options.last).to_have_attribute("aria-selected", "true")
+
+    # "did you mean": an unaccented query gets a link to the accented one
+    page.goto(base_url + "/?q=bao+lu+mien+trung")
+    link = page.locator(".suggestion a")
+    expect(link).to_have_text("bão lũ miền Trung")
+    page.locator("#q").click()
+    page.locator("#q").press("End")
+    page.locator("#q").press_sequentially(" ", delay=40)
+    page.locator("#q").fill("")
+    page.locator("#q").press_sequentially("mien t", delay=40)
+    expect(listbox).to_be_visible()
+    shot = tmp_path_factory.mktemp("screens") / "autocomplete.png"
+    page.screenshot(path=str(shot))
+    print(f"screenshot: {shot}")
+    page.locator("#q").press("Escape")
+    link.click()
+    page.wait_for_url("**q=b%C3%A3o**")
+    expect(page.locator(".suggestion")).to_have_count(0)
+
+    # a title suggestion leads to its article
+    page.locator("#q").fill("")
+    page.locator("#q").press_sequentially("gia xang", delay=40)
+    title = listbox.locator(".suggestion-title").first
+    expect(title).to_be_visible()
+    title.click()
+    page.wait_for_url("**/articles/fuel-*")
+    expect(page.locator("h1")).to_contain_text("Giá xăng")
+    expect(page.get_by_role("heading", name="Tin liên quan")).to_be_visible()
     assert problems == []
     page.close()

@@ -1,7 +1,7 @@
 """The timtin web front end: a Flask application factory.
 
 ``create_app(index_dir)`` serves the search page (``/``), article pages, and the JSON
-API (``/search``, ``/healthz``, ``/openapi.json``).  Run it with ``timtin serve``
+API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``).  Run it with ``timtin serve``
 (gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
 """
 
@@ -39,11 +39,13 @@ def create_app(index_dir: str | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from webapp.api import api
+    from webapp.assist import init_assist
     from webapp.views import views
 
     app.register_blueprint(api)
     app.register_blueprint(views)
     _register_errors(app)
+    init_assist(app)  # warms the diacritic model and the suggester in the background
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -1,12 +1,13 @@
-"""The JSON API: GET /search, /healthz and /openapi.json."""
+"""The JSON API: GET /search, /suggest, /healthz and /openapi.json."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from webapp.core import run_search, snapshot
+from webapp.assist import assist
+from webapp.core import indexed_regions, run_search, snapshot
 from webapp.openapi import openapi_spec
-from webapp.validation import parse_search_args
+from webapp.validation import parse_search_args, parse_suggest_args
 
 api = Blueprint("api", __name__)
 
@@ -14,9 +15,19 @@ api = Blueprint("api", __name__)
 @api.get("/search")
 def search_json() -> Response:
     """Search results as JSON; invalid parameters give 400 {"error": {"code", "message"}}."""
-    result = run_search(parse_search_args(request.args))
+    result = run_search(parse_search_args(request.args, indexed_regions))
     resp = jsonify(result.to_json())
     resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@api.get("/suggest")
+def suggest_json() -> Response:
+    """Completions of a typed prefix: frequent headline phrases, then article titles."""
+    q, limit = parse_suggest_args(request.args)
+    snapshot()  # 503 without an index
+    resp = jsonify(query=q, suggestions=assist().complete(q, limit) if q.strip() else [])
+    resp.headers["Cache-Control"] = "public, max-age=60"
     return resp
 
 

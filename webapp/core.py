@@ -6,6 +6,7 @@ from flask import current_app
 
 from indexer.engine import Snapshot, get_engine
 from indexer.search import SearchRequest, SearchResult, search
+from webapp.assist import assist
 
 
 class IndexUnavailable(RuntimeError):
@@ -26,8 +27,16 @@ def snapshot() -> Snapshot:
 
 
 def run_search(req: SearchRequest) -> SearchResult:
+    """Search, with a "did you mean" suggestion for a query typed without diacritics."""
     snapshot()  # raises IndexUnavailable with a clear message
-    return search(req, index_dir())
+    result = search(req, index_dir())
+    result.suggestion = assist().suggestion(req.q)
+    return result
+
+
+def indexed_regions() -> frozenset[str]:
+    """The region values tagged in the index."""
+    return frozenset(snapshot().field_values("region"))
 
 
 def find_article(article_id: str) -> dict | None:

@@ -6,7 +6,13 @@ from functools import cache
 from typing import Any
 
 from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS
-from webapp.validation import MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_QUERY_CHARS, MAX_RESULTS_DEPTH
+from webapp.validation import (
+    MAX_FILTER_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_QUERY_CHARS,
+    MAX_RESULTS_DEPTH,
+    MAX_SUGGESTIONS,
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -78,7 +84,25 @@ _SCHEMAS: dict[str, Any] = {
                                "to its counts, so other values can be added to the selection.",
                 "properties": {f: {"type": "array", "items": _ref("FacetValue")} for f in FACET_FIELDS},
             },
-            "suggestion": {"type": ["string", "null"], "description": "A spelling suggestion, or null."},
+            "suggestion": {"type": ["string", "null"],
+                           "description": "For a query typed without diacritics, the query with them restored "
+                                          "(\"bao lu\" → \"bão lũ\") when that differs; else null."},
+        },
+    },
+    "Suggestion": {
+        "type": "object", "required": ["text", "kind"], "additionalProperties": False,
+        "properties": {
+            "text": {"type": "string", "description": "A completion of the typed prefix (plain text)."},
+            "kind": {"type": "string", "enum": ["phrase", "title"],
+                     "description": "`phrase`: frequent in headlines; `title`: an article's title."},
+            "id": {"type": "string", "description": "The article's id (titles only): /articles/{id}."},
+        },
+    },
+    "SuggestResponse": {
+        "type": "object", "required": ["query", "suggestions"], "additionalProperties": False,
+        "properties": {
+            "query": {"type": "string", "description": "The prefix, as received (leading spaces removed)."},
+            "suggestions": {"type": "array", "maxItems": MAX_SUGGESTIONS, "items": _ref("Suggestion")},
         },
     },
     "Health": {
@@ -98,7 +122,9 @@ _SEARCH_PARAMS = [
     _param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
     _param("source", "Only these sources (exact values; repeat for several).", _FILTER, many=True),
     _param("category", "Only these categories (exact values; repeat for several).", _FILTER, many=True),
-    _param("region", "Only these regions (exact values; repeat for several).", _FILTER, many=True),
+    _param("region", "Only these provinces or cities (repeat for several). Any name of a current province "
+           "works, with or without diacritics, and so do former ones: `bac kan` or `Bắc Kạn` filter to "
+           "`Thái Nguyên`. An unknown name is a 400.", _FILTER, many=True),
     _param("from", "Published on or after this day (Vietnam time).", _DATE),
     _param("to", "Published on or before this day (Vietnam time); not before `from`.", _DATE),
 ]
@@ -120,6 +146,25 @@ def openapi_spec() -> dict[str, Any]:
                     "200": {"description": "Ranked, filtered results with facet counts.",
                             "content": {"application/json": {"schema": _ref("SearchResponse")}}},
                     "400": _error("A parameter is missing or invalid."),
+                    "503": _error("The index is not available."),
+                },
+            }},
+            "/suggest": {"get": {
+                "operationId": "suggest", "summary": "Autocomplete a search prefix",
+                "description": "Frequent headline phrases first, then matching article titles. "
+                               "Responses may be cached for 60 seconds.",
+                "parameters": [
+                    _param("q", "What has been typed so far, with or without diacritics; a trailing space "
+                           f"ends the last word. At most {MAX_QUERY_CHARS} characters; blank gives no "
+                           "suggestions.", {"type": "string", "maxLength": MAX_QUERY_CHARS}, required=True),
+                    _param("limit", "At most this many suggestions.",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS,
+                            "default": MAX_SUGGESTIONS}),
+                ],
+                "responses": {
+                    "200": {"description": "Suggestions, best first.",
+                            "content": {"application/json": {"schema": _ref("SuggestResponse")}}},
+                    "400": _error("`q` is missing or too long, or `limit` is invalid."),
                     "503": _error("The index is not available."),
                 },
             }},

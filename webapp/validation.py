@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Collection
 from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from indexer.regions import canonical_region
 from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
 
 MAX_QUERY_CHARS = 500
@@ -15,6 +17,7 @@ MAX_RESULTS_DEPTH = 10_000  # page * per_page may not go beyond this
 MAX_FILTER_VALUES = 50
 MAX_FILTER_CHARS = 200
 DEFAULT_PER_PAGE = 10
+MAX_SUGGESTIONS = 10
 _INT_RE = re.compile(r"[0-9]{1,9}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -77,6 +80,23 @@ def _values(args: MultiDict[str, str], name: str) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _regions(values: list[str], indexed: Callable[[], Collection[str]] | None) -> list[str]:
+    """Region filter values as indexed: a value tagged in the index as is, else the current province
+    a name denotes ("bac kan" → "Thái Nguyên"); an unknown name is a ``ParamError``."""
+    known = indexed() if indexed is not None and values else ()
+    out = []
+    for value in values:
+        name = value if value in known else canonical_region(value)
+        if name is None:
+            shown = value if len(value) <= 60 else value[:60] + "…"
+            raise ParamError("invalid_parameter",
+                             f"Unknown region '{shown}': give a province or city, e.g. 'Hà Nội' or "
+                             "'Thái Nguyên' (former names such as 'Bắc Kạn' work too).",
+                             f"Không có tỉnh/thành nào tên “{shown}”.")
+        out.append(name)
+    return list(dict.fromkeys(out))
+
+
 def parse_query_text(args: MultiDict[str, str]) -> str:
     """The trimmed ``q`` ('' when absent); raises ``ParamError`` when it is too long."""
     q = _one(args, "q") or ""
@@ -86,8 +106,12 @@ def parse_query_text(args: MultiDict[str, str]) -> str:
     return q
 
 
-def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
-    """Validate the /search parameters (also used by the HTML page, which handles a missing q first)."""
+def parse_search_args(args: MultiDict[str, str],
+                      indexed_regions: Callable[[], Collection[str]] | None = None) -> SearchRequest:
+    """Validate the /search parameters (also used by the HTML page, which handles a missing q first).
+
+    ``indexed_regions`` gives the region values tagged in the index (taken as they are).
+    """
     q = parse_query_text(args)
     if not q:
         if "q" not in args:
@@ -110,5 +134,20 @@ def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
         raise ParamError("invalid_parameter", "'from' must not be later than 'to'.",
                          "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
     filters = {name: _values(args, name) for name in FACET_FIELDS}
+    filters["region"] = _regions(filters["region"], indexed_regions)
     return SearchRequest(q=q, page=page, per_page=per_page, sort=sort, date_from=date_from,
                          date_to=date_to, **filters)
+
+
+def parse_suggest_args(args: MultiDict[str, str]) -> tuple[str, int]:
+    """The /suggest prefix (not trimmed: a trailing space ends the last word) and limit."""
+    values = args.getlist("q")
+    if not values:
+        raise ParamError("missing_parameter", "The query parameter 'q' is required.", "Hãy nhập từ khoá cần tìm.")
+    if len(values) > 1:
+        raise ParamError("invalid_parameter", "'q' may be given only once.", "Tham số 'q' chỉ được dùng một lần.")
+    q = clean(values[0]).lstrip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("invalid_parameter", f"'q' must be at most {MAX_QUERY_CHARS} characters "
+                         f"(got {len(q)}).", f"Câu tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
+    return q, _int(args, "limit", MAX_SUGGESTIONS, 1, MAX_SUGGESTIONS)

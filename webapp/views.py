@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from indexer.highlight import Wanted, highlight
 from indexer.query import parse_query
+from indexer.related import related
 from indexer.search import FACET_FIELDS, VN_TZ, SearchRequest, SearchResult
-from webapp.core import find_article, run_search, snapshot
+from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 
 views = Blueprint("views", __name__)
 
 EXAMPLES = ["dai hoi dang", "bão lũ miền Trung", "giá xăng", '"Ngân hàng Nhà nước"', "bóng đá -futsal"]
-FACET_LABELS = {"source": "Nguồn tin", "category": "Chuyên mục", "region": "Khu vực"}
+FACET_LABELS = {"source": "Nguồn tin", "category": "Chuyên mục", "region": "Tỉnh/thành"}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất"}
 FACET_VISIBLE = 6  # values shown before "Xem thêm"
 
@@ -154,7 +155,7 @@ def index() -> tuple[str, int] | str:
     if not q:
         return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     try:
-        req = parse_search_args(request.args)
+        req = parse_search_args(request.args, indexed_regions)
     except ParamError as e:
         return render_template("index.html", q=q, error=e.message_vi, examples=EXAMPLES), 400
     result = run_search(req)
@@ -189,10 +190,16 @@ def article(article_id: str) -> str:
     def mark(text: str) -> Markup:
         return Markup(highlight(text, wanted)) if wanted else Markup.escape(text)
 
+    try:
+        similar = related(index_dir(), stored["id"], limit=5)
+    except Exception:  # the article is worth showing without them
+        current_app.logger.exception("related articles failed for %r", article_id)
+        similar = []
     paragraphs = [mark(p.strip()) for p in stored.get("body", "").split("\n") if p.strip()]
     url = stored.get("url", "")
     return render_template(
         "article.html", q=q, a=stored, title_html=mark(stored.get("title", "")),
         lead_html=mark(stored.get("lead", "")) if stored.get("lead") else None, paragraphs=paragraphs,
         url=url if is_web_url(url) else "", host=host_of(url) if is_web_url(url) else "",
-        regions=[r for r in stored.get("region", "").split(",") if r])
+        regions=[r for r in stored.get("region", "").split(",") if r],
+        related=[{**r, "local": "/articles/" + _quote_id(r["id"])} for r in similar])

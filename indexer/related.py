@@ -1,0 +1,161 @@
+"""Related articles: the articles closest in content to a given one ("Tin liên quan").
+
+The article's title, lead and the start of its body are reduced to its most distinctive words
+(exact forms, so "bão" is not "báo"; weight in the article × IDF, title words counting most,
+province names little) plus the adjacent word pairs of its title.  Other articles are scored by
+BM25 over those terms, weighted by field as in search and by the word's weight in the article;
+they must share two of the words and score a fifth of what the article itself scores.  Results
+are cached per index generation and article.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter, OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from indexer.analysis import pair_key, syllables
+from indexer.engine import Snapshot, get_engine
+from indexer.regions import find_region_mentions
+from indexer.schema import EXACT, PAIRS, TEXT_PARTS
+from indexer.search import Ranking
+
+WORDS = 12  # distinctive words taken from the article
+BODY_CHARS = 500  # how much of the body is read
+FIELD_WEIGHTS = {"title": 3.0, "lead": 1.5, "body": 1.0}  # of a word's occurrences in the article
+COMMON_SHARE = 0.1  # words in more than this share of articles (on big indexes) say nothing of a topic
+MAX_WEIGHT = 9.0  # a word's weight in the article is capped at three title occurrences
+PAIR_WEIGHT = 1.0  # of a title word pair, as in search
+PLACE_FACTOR = 0.3  # province names say where, not what: their words weigh less
+MIN_SHARED = 2  # words an article must share to count as related
+MIN_SCORE = 0.2  # ... and this share of the score the article itself gets
+CACHE_SIZE = 4096
+
+_cache: OrderedDict[tuple, list[dict]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def related(index_dir: str | Path, article_id: str, limit: int = 5) -> list[dict]:
+    """Up to ``limit`` articles related to ``article_id`` as ``{id, title, url, source, published}``
+    dicts, most related first; [] for an unknown id."""
+    snap = get_engine(index_dir).snapshot()
+    key = (str(Path(index_dir).resolve()), snap.generation, article_id, limit)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+    if hit is None:
+        hit = related_in(snap, article_id, limit)
+        with _lock:
+            _cache[key] = hit
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return [dict(d) for d in hit]
+
+
+def related_in(snap: Snapshot, article_id: str, limit: int = 5) -> list[dict]:
+    """``related`` on one snapshot, without the cache."""
+    if limit <= 0 or not article_id:
+        return []
+    docnum = snap.searcher.document_number(id=article_id)
+    if docnum is None:
+        return []
+    stored = snap.searcher.stored_fields(docnum)
+    words, pairs = _query_terms(snap, stored)
+    if not words:
+        return []
+    rank = Ranking()
+    n = max(snap.doc_count, 1)
+    score = np.zeros(snap.size, dtype=np.float32)
+    shared = np.zeros(snap.size, dtype=np.int16)
+    for word, weight in words:
+        present = np.zeros(snap.size, dtype=bool)
+        for part in TEXT_PARTS:
+            _bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, n, present)
+        shared += present
+    for pair in pairs:
+        _bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank, n)
+    floor = max(MIN_SCORE * float(score[docnum]), 1e-6)  # the article against itself is the yardstick
+    ok = (shared >= min(MIN_SHARED, len(words))) & snap.live & (score >= floor)
+    ok[docnum] = False
+    candidates = np.flatnonzero(ok)
+    k = min(len(candidates), limit * 4)  # room for dropping duplicates of the article
+    if k == 0:
+        return []
+    top = candidates[np.argpartition(-score[candidates], k - 1)[:k]]
+    top = top[np.lexsort((top, -score[top]))]
+    seen = {_title_key(stored.get("title", ""))}
+    out: list[dict] = []
+    for d in top:
+        f = snap.searcher.stored_fields(int(d))
+        title_key = _title_key(f.get("title", ""))
+        if title_key in seen:  # the same story published twice
+            continue
+        seen.add(title_key)
+        out.append({"id": f["id"], "title": f.get("title", ""), "url": f.get("url", ""),
+                    "source": f.get("source", ""), "published": f.get("published") or None})
+        if len(out) == limit:
+            break
+    return out
+
+
+def _title_key(title: str) -> str:
+    return " ".join(t.folded for t in syllables(title))
+
+
+def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
+    """The article's most distinctive words (exact form, query weight), and the word pairs of its title."""
+    weight: Counter[str] = Counter()
+    texts = {"title": stored.get("title", ""), "lead": stored.get("lead", ""),
+             "body": stored.get("body", "")[:BODY_CHARS]}
+    for part, text in texts.items():
+        terms = [t for t in syllables(text) if t.kind == "word"]
+        places = {k for i, j, _ in find_region_mentions([t.folded for t in terms]) for k in range(i, j)}
+        for k, t in enumerate(terms):
+            if len(t.folded) > 1 and not any(c.isdigit() for c in t.folded):
+                weight[t.exact] += FIELD_WEIGHTS[part] * (PLACE_FACTOR if k in places else 1.0)
+    n = max(snap.doc_count, 1)
+    common = max(COMMON_SHARE * n, 50)
+    scored = []
+    for word, w in weight.items():
+        df = max(snap.doc_frequency(EXACT[part], word) for part in TEXT_PARTS)
+        if df <= 1 or df > common:  # only in this article, or in too many
+            continue
+        scored.append((w * math.log(1.0 + n / df), word, w))
+    scored.sort(reverse=True)
+    words = [(word, math.sqrt(min(w, MAX_WEIGHT) / FIELD_WEIGHTS["title"])) for _, word, w in scored[:WORDS]]
+    title = [t.folded for t in syllables(texts["title"]) if t.kind == "word"]
+    pairs = []
+    for a, b in zip(title, title[1:]):
+        key = pair_key(a, b)
+        if _is_place(a, b):
+            continue
+        if 1 < snap.doc_frequency(PAIRS, key) <= common:
+            pairs.append(key)
+    return words, list(dict.fromkeys(pairs))
+
+
+def _is_place(a: str, b: str) -> bool:
+    return any(j - i == 2 for i, j, _ in find_region_mentions([a, b]))
+
+
+def _bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: float, rank: Ranking, n: int,
+          present: np.ndarray | None = None) -> None:
+    ids, tf = snap.postings(fieldname, text)
+    if not len(ids):
+        return
+    df = len(ids)
+    idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    dl = snap.lengths(fieldname)[ids]
+    norm = rank.k1 * (1.0 - rank.b + rank.b * dl / snap.avg_length.get(fieldname, 1.0))
+    score[ids] += (weight * idf * (rank.k1 + 1.0)) * tf / (tf + norm)
+    if present is not None:
+        present[ids] = True
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
