@@ -48,6 +48,11 @@ def assist_articles() -> list[Article]:
         Article(id="hanoi-rain", title="Hà Nội: mưa lớn làm ngập nhiều tuyến phố",
                 lead="Mưa to tại Hà Nội.", body="Nhiều tuyến phố ở Hà Nội bị ngập sâu sau mưa lớn.",
                 source="VnExpress", category="Xã hội", published=datetime(2024, 9, 4, 8, tzinfo=VN)),
+        Article(id="malware-2", title="Mã độc mới tấn công trang web của doanh nghiệp",
+                lead="Tin tặc chèn mã độc vào trang web.", body="Chuyên gia khuyên cập nhật phần mềm để chặn mã độc.",
+                source="VnExpress", category="Công nghệ", published=datetime(2024, 2, 5, 8, tzinfo=VN)),
+        Article(id="lonely-1", title="Kỳ nhông xanh khoe sắc", lead="Loài bò sát hiếm gặp.",
+                body="Kỳ nhông sống trên cây, ăn côn trùng.", source="Khoa học", category="Khoa học"),
     ]
     return fixture_articles() + extra
 
@@ -274,10 +279,12 @@ def test_related_articles_on_the_article_page(client: FlaskClient) -> None:
 
 
 def test_related_titles_are_escaped(client: FlaskClient) -> None:
-    text = page(client, "/articles/xss-1")
-    assert XSS not in text
+    text = page(client, "/articles/malware-2")
+    section = text[text.index('<aside class="related"'):]
+    assert '<a href="/articles/xss-1">' in section
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in section and XSS not in text
 
 
 def test_article_without_related_articles(client: FlaskClient) -> None:
-    text = page(client, "/articles/health-1")
-    assert "Tin liên quan" not in text or '<aside class="related"' in text
+    text = page(client, "/articles/lonely-1")
+    assert "Tin liên quan" not in text and "Kỳ nhông xanh khoe sắc" in text
