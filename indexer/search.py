@@ -39,24 +39,24 @@ VN_TZ = timezone(timedelta(hours=7))
 class Ranking:
     """Ranking weights; tuned on the dev queries (see benchmarks/RESULTS.md)."""
 
-    title: float = 3.0
-    lead: float = 1.5
-    body: float = 1.0
-    exact: float = 0.6  # extra weight of an exact-form match, for words typed with diacritics
-    pairs: float = 1.0
+    title: float = 2.25
+    lead: float = 1.4
+    body: float = 1.33
+    exact: float = 0.3  # share of a word's weight given to its exact form, when the query has diacritics
+    pairs: float = 2.0
     compounds: float = 0.5
     phrase: float = 2.0
-    coverage: float = 8.0  # added per share of the query's words found anywhere (squared)
+    coverage: float = 16.0  # added per share of the query's words found anywhere (squared)
     title_coverage: float = 6.0  # added per share of the query's words found in the title
     recency: float = 0.5  # at most this much for the newest article, halving every recency_days
     recency_days: float = 365.0
     min_match: float = 0.6  # share of words an article must have (rounded up) to match
-    title_order: float = 20.0  # re-ranking: share of the query's words found in order in the title
-    title_pairs: float = 10.0  # re-ranking: share of the query's word pairs found adjacent in the title
-    title_exact: float = 5.0  # re-ranking: share of accented query words found exactly in the title
+    title_order: float = 40.0  # re-ranking: share of the query's words found in order in the title
+    title_pairs: float = 20.0  # re-ranking: share of the query's word pairs found adjacent in the title
+    title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
     rerank_depth: int = 50  # how many top articles the title re-ranking looks at
     k1: float = 1.2
-    b: float = 0.75
+    b: float = 0.56
 
     @classmethod
     def from_env(cls) -> Ranking:
@@ -150,21 +150,26 @@ class _Scorer:
         if present is not None:
             present[ids] = True
 
-    def word(self, w: Term, weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """Add one word's evidence; return (present anywhere, present in the title)."""
+    def word(self, w: Term, weight: float = 1.0, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Add one word's evidence; return (present anywhere, present in the title).
+
+        With ``exact`` (the query has diacritics) part of the word's weight goes to its exact
+        form, so "bán" ranks articles with "bán" above those with only "bạn" or "ban".
+        """
         size = self.snap.size
         anywhere = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
+        share = self.rank.exact if exact else 0.0
         for part in TEXT_PARTS:
             part_weight = getattr(self.rank, part) * weight
-            self.bm25(FOLDED[part], w.folded, part_weight, anywhere)
-            if w.accented:
-                self.bm25(EXACT[part], w.exact, part_weight * self.rank.exact)
+            self.bm25(FOLDED[part], w.folded, part_weight * (1.0 - share), anywhere)
+            if share:
+                self.bm25(EXACT[part], w.exact, part_weight * share)
         ids, _ = self.snap.postings(FOLDED["title"], w.folded)
         in_title[ids] = True
         return anywhere, in_title
 
-    def adjacency(self, words: list[Term], weight: float = 1.0) -> None:
+    def adjacency(self, words: list[Term], weight: float = 1.0, exact: bool = False) -> None:
         """Pair and compound evidence for words typed next to each other."""
         for a, b in zip(words, words[1:]):
             self.bm25(PAIRS, pair_key(a.folded, b.folded), self.rank.pairs * weight)
@@ -174,7 +179,7 @@ class _Scorer:
                 for part in ("title", "lead"):
                     part_weight = getattr(self.rank, part) * self.rank.compounds * weight
                     self.bm25(FOLDED[part], "_".join(w.folded for w in run), part_weight)
-                    if any(w.accented for w in run):
+                    if exact:
                         self.bm25(EXACT[part], "_".join(w.exact for w in run), part_weight * self.rank.exact)
 
 
@@ -263,6 +268,7 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
     cover = np.zeros(size, dtype=np.float32)
     title_cover = np.zeros(size, dtype=np.float32)
     required_mask = np.ones(size, dtype=bool)
+    exact = any(w.accented for w in parsed.typed_words())  # the query was typed with diacritics
     for group in parsed.groups:
         anywhere = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
@@ -270,7 +276,7 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
             item_any = np.ones(size, dtype=bool)
             item_title = np.ones(size, dtype=bool)
             for w in item.words:
-                a, t = scorer.word(w, item.weight)
+                a, t = scorer.word(w, item.weight, exact and not item.expansion)
                 item_any &= a
                 item_title &= t
             if item.phrase:
@@ -285,7 +291,7 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
         title_cover += in_title
         if required(group):
             required_mask &= anywhere
-    scorer.adjacency(parsed.typed_words())
+    scorer.adjacency(parsed.typed_words(), exact=exact)
     n = len(parsed.groups)
     share = cover / n
     score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)
@@ -340,7 +346,7 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
         return docs, score[docs]
     qfold = [w.folded for w in words]
     qpairs = set(zip(qfold, qfold[1:]))
-    accented = {w.exact for w in words if w.accented}
+    accented = {w.exact for w in words} if any(w.accented for w in words) else set()
     new = score[docs].astype(np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
