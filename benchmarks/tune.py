@@ -67,7 +67,7 @@ def main() -> int:
             assert name in valid, name
             cur = getattr(rank, name)
             for factor in (0.0, 0.5, 0.75, 1.33, 2.0):
-                value = cur * factor if cur else factor
+                value = cur * factor if cur else factor * 4
                 cand = replace(rank, **{name: value})
                 s, rep = score(cand)
                 print(f"  {name}={value:.3g}: {s:.4f} {summary(rep)}", flush=True)

@@ -54,6 +54,7 @@ class Ranking:
     title_order: float = 40.0  # re-ranking: share of the query's words found in order in the title
     title_pairs: float = 20.0  # re-ranking: share of the query's word pairs found adjacent in the title
     title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
+    title_length: float = 0.0  # re-ranking: penalty per log of the title's length in words
     rerank_depth: int = 50  # how many top articles the title re-ranking looks at
     k1: float = 1.2
     b: float = 0.56
@@ -353,6 +354,7 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
         terms = syllables(title)
         tfold = [t.folded for t in terms]
         bonus = rank.title_order * _in_order(qfold, tfold) / len(qfold)
+        bonus -= rank.title_length * math.log(max(len(tfold), 1))
         if qpairs:
             bonus += rank.title_pairs * len(qpairs & set(zip(tfold, tfold[1:]))) / len(qpairs)
         if accented:
