@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from webapp.core import IndexUnavailable
+from webapp.ratelimit import init_rate_limit
 from webapp.validation import ParamError
 
 JSON_PREFIXES = ("/search", "/suggest", "/healthz", "/openapi.json", "/api/")
@@ -45,6 +46,7 @@ def create_app(index_dir: str | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(views)
     _register_errors(app)
+    init_rate_limit(app)  # off unless $TIMTIN_RATE_LIMIT (or config RATE_LIMIT) is set
     init_assist(app)  # warms the diacritic model and the suggester in the background
 
     @app.after_request
