@@ -51,7 +51,7 @@ def main() -> int:
     rank = Ranking()
     for kv in args.set:
         name, value = kv.split("=")
-        rank = replace(rank, **{name: float(value)})
+        rank = replace(rank, **{name: type(getattr(rank, name))(float(value))})
 
     def score(r: Ranking) -> tuple[float, dict]:
         rep = run_queries(queries, timtin_ranker(args.index, r, highlight=False))
@@ -67,7 +67,7 @@ def main() -> int:
             assert name in valid, name
             cur = getattr(rank, name)
             for factor in (0.0, 0.5, 0.75, 1.33, 2.0):
-                value = cur * factor if cur else factor * 4
+                value = type(cur)(cur * factor if cur else factor * 4)
                 cand = replace(rank, **{name: value})
                 s, rep = score(cand)
                 print(f"  {name}={value:.3g}: {s:.4f} {summary(rep)}", flush=True)

@@ -40,7 +40,7 @@ class Ranking:
     """Ranking weights; tuned on the dev queries (see benchmarks/RESULTS.md)."""
 
     title: float = 2.25
-    lead: float = 1.4
+    lead: float = 1.4  # kept above body ("title and lead count more"); 0 would score +0.5 pt on the dev set
     body: float = 1.33
     exact: float = 0.3  # share of a word's weight given to its exact form, when the query has diacritics
     pairs: float = 2.0
@@ -51,10 +51,11 @@ class Ranking:
     recency: float = 0.5  # at most this much for the newest article, halving every recency_days
     recency_days: float = 365.0
     min_match: float = 0.6  # share of words an article must have (rounded up) to match
-    title_order: float = 40.0  # re-ranking: share of the query's words found in order in the title
-    title_pairs: float = 20.0  # re-ranking: share of the query's word pairs found adjacent in the title
+    title_order: float = 60.0  # re-ranking: share of the query's words found in order in the title
+    title_pairs: float = 30.0  # re-ranking: share of the query's word pairs found adjacent in the title
     title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
-    title_length: float = 0.0  # re-ranking: penalty per log of the title's length in words
+    title_length: float = 5.3  # re-ranking: penalty per log of the title's length in words
+    title_power: float = 6.0  # re-ranking: exponent on the shares (higher: only near-complete titles gain)
     rerank_depth: int = 50  # how many top articles the title re-ranking looks at
     k1: float = 1.2
     b: float = 0.56
@@ -353,12 +354,13 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
         title = snap.searcher.stored_fields(int(d)).get("title", "")
         terms = syllables(title)
         tfold = [t.folded for t in terms]
-        bonus = rank.title_order * _in_order(qfold, tfold) / len(qfold)
+        p = rank.title_power
+        bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p
         bonus -= rank.title_length * math.log(max(len(tfold), 1))
         if qpairs:
-            bonus += rank.title_pairs * len(qpairs & set(zip(tfold, tfold[1:]))) / len(qpairs)
+            bonus += rank.title_pairs * (len(qpairs & set(zip(tfold, tfold[1:]))) / len(qpairs)) ** p
         if accented:
-            bonus += rank.title_exact * len(accented & {t.exact for t in terms}) / len(accented)
+            bonus += rank.title_exact * (len(accented & {t.exact for t in terms}) / len(accented)) ** p
         new[i] += bonus
     order = np.lexsort((docs, -new))
     return docs[order], new[order].astype(np.float32)
