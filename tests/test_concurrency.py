@@ -242,3 +242,31 @@ def test_second_indexer_waits_then_runs(index: Path, tmp_path: Path) -> None:
     with ix.searcher() as s:
         for doc_id in (*first_ids[::50], *second_ids[::10]):
             assert len(list(s.document_numbers(id=doc_id))) == 1, doc_id
+
+
+# -- the load generator (benchmarks/load.py) ------------------------------------------------------
+
+
+def test_load_generator_smoke(gunicorn: tuple[int, subprocess.Popen[str]], index: Path) -> None:
+    from benchmarks import load
+
+    port, proc = gunicorn
+    report = load.run_load("127.0.0.1", port, ["giá xăng", "dai hoi dang", "bão lũ"], duration=2.0, concurrency=2,
+                           rate=None, master=proc.pid, rss_interval=0.5, warmup=0.5, seed=1)
+    assert report["errors"] == 0 and report["measured_requests"] > 10
+    assert set(report["statuses"]) == {"200"}
+    assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p99"] <= report["latency_ms"]["max"]
+    assert len(report["workers_rss"]) == 2  # both gunicorn workers sampled
+    assert all(w["last_mb"] > 10 for w in report["workers_rss"].values())
+    paced = load.run_load("127.0.0.1", port, ["giá xăng"], duration=2.0, concurrency=2, rate=5.0, master=None,
+                          rss_interval=1.0, warmup=0.0, seed=1)
+    assert 5 <= paced["requests"] <= 13  # about 5 per second
+
+
+def test_hostile_runner_in_process(index: Path) -> None:
+    from benchmarks import load
+
+    client = webapp.create_app(str(index)).test_client()
+    report = load.run_hostile(lambda path: client.get(path).status_code, max_ms=1000.0, repeat=1)
+    assert report["requests"] == len(load.hostile_requests()) > 80
+    assert report["over_limit"] == 0 and {"200", "400"} <= set(report["statuses"])
