@@ -39,11 +39,11 @@ VN_TZ = timezone(timedelta(hours=7))
 class Ranking:
     """Ranking weights; tuned on the dev queries (see benchmarks/RESULTS.md)."""
 
-    title: float = 2.25
+    title: float = 3.0
     lead: float = 1.4  # kept above body ("title and lead count more"); 0 would score +0.5 pt on the dev set
     body: float = 1.33
     exact: float = 0.3  # share of a word's weight given to its exact form, when the query has diacritics
-    pairs: float = 2.0
+    pairs: float = 1.0
     compounds: float = 0.5
     phrase: float = 2.0
     coverage: float = 16.0  # added per share of the query's words found anywhere (squared)
@@ -54,10 +54,10 @@ class Ranking:
     title_order: float = 60.0  # re-ranking: share of the query's words found in order in the title
     title_pairs: float = 30.0  # re-ranking: share of the query's word pairs found adjacent in the title
     title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
-    title_length: float = 5.3  # re-ranking: penalty per log of the title's length in words
+    title_length: float = 0.0  # re-ranking: penalty per log of the title's length in words
     title_power: float = 6.0  # re-ranking: exponent on the shares (higher: only near-complete titles gain)
     rerank_depth: int = 50  # how many top articles the title re-ranking looks at
-    k1: float = 1.2
+    k1: float = 2.4
     b: float = 0.56
 
     @classmethod
