@@ -22,6 +22,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer import storage  # noqa: F401  (zero-copy segment reads)
 from indexer.index import open_index
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 

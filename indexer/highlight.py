@@ -14,6 +14,7 @@ from html import escape
 from indexer.analysis import CLAUSE_BREAK_RE, Term, analyze
 
 SNIPPET_CHARS = 260
+SNIPPET_SCAN_CHARS = 20_000  # snippets are looked for in the first 20,000 characters
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS) -> str:
     """
     if not text:
         return ""
+    if len(text) > SNIPPET_SCAN_CHARS:  # a huge body: look for the passage in its first part
+        cut = text.rfind(" ", 0, SNIPPET_SCAN_CHARS)
+        text = text[: cut if cut > 0 else SNIPPET_SCAN_CHARS]
     terms = [t for t in analyze(text, with_compounds=False) if t.kind == "word"]
     if not terms:
         return escape(text[:size])

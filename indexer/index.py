@@ -16,6 +16,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
+from indexer import storage  # noqa: F401  (zero-copy segment reads)
 from indexer.models import Article, Problem
 from indexer.regions import detect_regions
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema

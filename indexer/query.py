@@ -64,9 +64,9 @@ def required(group: list[Item]) -> bool:
     return not any(i.expansion for i in group) and (len(group) > 1 or group[0].phrase)
 
 
-def _groups(text: str, phrase: bool) -> list[list[Item]]:
-    """Items for a chunk of query text; a code such as "TP.HCM" also matches "TP HCM"."""
-    words = syllables(text)
+def _groups(text: str, phrase: bool, budget: int = MAX_WORDS) -> list[list[Item]]:
+    """Items for a chunk of query text (at most ``budget`` words); "TP.HCM" also matches "TP HCM"."""
+    words = syllables(text)[:budget]
     if not words:
         return []
     if phrase and len(words) > 1:
@@ -149,11 +149,11 @@ def parse_query(text: str) -> ParsedQuery:
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negated, bare = "-", bare[1:]
         chunk, phrase = (quoted, True) if quoted is not None else (bare, False)
-        groups = _groups(chunk, phrase)
-        if not groups:
-            continue
         if count >= MAX_WORDS:
             break
+        groups = _groups(chunk, phrase, MAX_WORDS - count)
+        if not groups:
+            continue
         count += sum(len(g[0].words) for g in groups)
         if negated:
             parsed.excluded.extend(g[0] for g in groups)
@@ -164,5 +164,17 @@ def parse_query(text: str) -> ParsedQuery:
             groups = groups[1:]
             join_next = False
         parsed.groups.extend(groups)
-    parsed.groups = _expand(parsed.groups)
+    parsed.groups = _expand(_dedupe(parsed.groups))
     return parsed
+
+
+def _dedupe(groups: list[list[Item]]) -> list[list[Item]]:
+    """Drop repeated groups (a word or phrase typed twice counts once)."""
+    seen: set = set()
+    out = []
+    for g in groups:
+        key = tuple((tuple(w.exact for w in i.words), i.phrase) for i in g)
+        if key not in seen:
+            seen.add(key)
+            out.append(g)
+    return out

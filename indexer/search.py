@@ -193,26 +193,42 @@ def _adjacent_mask(snap: Snapshot, words: tuple[Term, ...]) -> np.ndarray:
     return mask
 
 
+PHRASE_CHECK_LIMIT = 5000  # candidates checked against positions; beyond this, pair adjacency decides
+
+
 def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
-    """Documents where the item's words are adjacent (exact forms when typed with diacritics)."""
-    mask = np.zeros(snap.size, dtype=bool)
-    searcher = snap.searcher
+    """Documents where the item's words are adjacent (exact forms when typed with diacritics).
+
+    Candidates come from the word-pair field (every consecutive pair adjacent), which is
+    exact for a two-word phrase typed without diacritics; other phrases are confirmed with
+    positions, candidate by candidate, so common words stay cheap.
+    """
+    words = item.words
     exact = item.accented
+    candidates = _adjacent_mask(snap, words) & snap.live
+    if exact:
+        for w in words:
+            candidates &= _word_mask(snap, w, exact=True)
+    ids = np.flatnonzero(candidates)
+    if (len(words) == 2 and not exact) or not len(ids) or len(ids) > PHRASE_CHECK_LIMIT:
+        return candidates
+    confirmed = np.zeros(snap.size, dtype=bool)
     for part in TEXT_PARTS:
         if exact and part != "body":
-            q = Phrase(EXACT[part], [w.exact for w in item.words])
-        else:
-            q = Phrase(FOLDED[part], [w.folded for w in item.words])
-        ids = list(searcher.docs_for_query(q))
-        if not ids:
-            continue
-        found = np.zeros(snap.size, dtype=bool)
-        found[ids] = True
-        if exact and part == "body":  # body keeps exact counts only: require the exact words too
-            for w in item.words:
-                found &= snap.term_mask(EXACT["body"], w.exact)
-        mask |= found
-    return mask
+            q = Phrase(EXACT[part], [w.exact for w in words])
+        else:  # the body keeps exact counts only: folded positions plus the exact words above
+            q = Phrase(FOLDED[part], [w.folded for w in words])
+        try:
+            m = q.matcher(snap.searcher)
+            for d in ids:
+                if not m.is_active():
+                    break
+                m.skip_to(int(d))
+                if m.is_active() and m.id() == d:
+                    confirmed[d] = True
+        except Exception:  # a positions problem must not fail the search: keep the candidates
+            return candidates
+    return confirmed
 
 
 def _word_mask(snap: Snapshot, w: Term, exact: bool) -> np.ndarray:
@@ -224,8 +240,9 @@ def _word_mask(snap: Snapshot, w: Term, exact: bool) -> np.ndarray:
 
 
 def _minutes(d: date, end: bool = False) -> int:
-    when = datetime(d.year, d.month, d.day, tzinfo=VN_TZ) + (timedelta(days=1) if end else timedelta())
-    return int(when.timestamp() // 60) - (1 if end else 0)
+    """Minutes since the epoch at the start (or the end) of a day in Vietnam time."""
+    start = int(datetime(d.year, d.month, d.day, tzinfo=VN_TZ).timestamp() // 60)
+    return start + 1439 if end else start
 
 
 def _filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.ndarray:

@@ -273,8 +273,6 @@ def test_the_run_is_reasonably_fast(run: Run) -> None:
     assert run.seconds < 40, run.seconds
 
 
-@pytest.mark.xfail(strict=True, reason="indexer/highlight.py snippet() analyses the whole body: a search hitting "
-                   "an article with a 2 MB body takes seconds (10 s for a 10 MB body)")
 def test_snippets_of_huge_bodies_are_fast(tmp_path: Path) -> None:
     rnd = random.Random(SEED)
     words = VI_BODY.replace(".", "").replace(",", "").split()
