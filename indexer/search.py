@@ -193,15 +193,16 @@ def _adjacent_mask(snap: Snapshot, words: tuple[Term, ...]) -> np.ndarray:
     return mask
 
 
-PHRASE_CHECK_LIMIT = 5000  # candidates checked against positions; beyond this, pair adjacency decides
+PHRASE_CHECK_LIMIT = 2000  # candidates checked against positions; beyond this, pair adjacency decides
 
 
 def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
     """Documents where the item's words are adjacent (exact forms when typed with diacritics).
 
-    Candidates come from the word-pair field (every consecutive pair adjacent), which is
-    exact for a two-word phrase typed without diacritics; other phrases are confirmed with
-    positions, candidate by candidate, so common words stay cheap.
+    Candidates come from the word-pair field (every consecutive pair adjacent, folded), with
+    the exact words present when typed with diacritics; phrases of 3 to 8 words with at most
+    2,000 candidates are confirmed with positions.  Otherwise the candidates are the answer:
+    exact for two words typed without diacritics, very close for the rest.
     """
     words = item.words
     exact = item.accented
@@ -210,8 +211,8 @@ def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
         for w in words:
             candidates &= _word_mask(snap, w, exact=True)
     ids = np.flatnonzero(candidates)
-    if (len(words) == 2 and not exact) or not len(ids) or len(ids) > PHRASE_CHECK_LIMIT:
-        return candidates
+    if len(words) == 2 or len(words) > 8 or not len(ids) or len(ids) > PHRASE_CHECK_LIMIT:
+        return candidates  # two words: the pair field is the phrase; otherwise too costly to confirm
     confirmed = np.zeros(snap.size, dtype=bool)
     for part in TEXT_PARTS:
         if exact and part != "body":
