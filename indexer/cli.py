@@ -104,7 +104,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not Path(args.queries).exists():
         print(f"timtin: no such file: {args.queries}", file=sys.stderr)
         return 2
-    report = evaluate(args.queries, args.index, limit=args.max_queries)
+    report = evaluate(args.queries, args.index, limit=args.max_queries, passes=args.passes)
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()
@@ -161,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--queries", required=True, help="a dev-queries.json file")
     with_index(sp)
     sp.add_argument("--max-queries", type=int, default=None)
+    sp.add_argument("--passes", type=int, default=1,
+                    help="run the queries N times; latency is from the last (warm-cache) pass")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_eval)
 
