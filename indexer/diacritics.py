@@ -603,8 +603,9 @@ class IndexCache(Generic[T]):
 
 
 def _model_from_snapshot(snap) -> DiacriticModel:
-    fields = (f for _, f in snap.searcher.reader().iter_docs())
-    return DiacriticModel.build(article_texts(fields))
+    with snap.open_searcher() as searcher:  # a private searcher: this scan runs beside requests
+        fields = (f for _, f in searcher.reader().iter_docs())
+        return DiacriticModel.build(article_texts(fields))
 
 
 def _save_model(model: DiacriticModel, path: Path, generation: int) -> None:

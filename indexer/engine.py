@@ -92,8 +92,9 @@ DEFAULT_CACHE = PostingsCache(int(float(os.environ.get("TIMTIN_CACHE_MB", "1024"
 class SegmentData:
     """Per-segment arrays: field lengths, dates, and decoded postings (through a shared cache)."""
 
-    def __init__(self, reader, key: str, cache: PostingsCache = DEFAULT_CACHE):
+    def __init__(self, reader, key: str, lock: threading.RLock, cache: PostingsCache = DEFAULT_CACHE):
         self.reader = reader
+        self.lock = lock
         self.key = key
         self.size = reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
@@ -127,16 +128,39 @@ class SegmentData:
         key = (self.key, fieldname, text)
         hit = self._cache.get(key)
         if hit is None:
-            hit = _decode_postings(self.reader, fieldname, text)
+            with self.lock:
+                hit = _decode_postings(self.reader, fieldname, text)
             self._cache.put(key, hit)
         return hit
+
+
+class LockedSearcher:
+    """A Whoosh searcher whose method calls hold a lock.
+
+    Whoosh readers share file positions, so two threads of a gunicorn worker reading at
+    once can corrupt each other's reads; every call into Whoosh goes through this lock.
+    """
+
+    def __init__(self, searcher: Searcher, lock: threading.RLock):
+        self.raw = searcher
+        self.lock = lock
+
+    def __getattr__(self, name: str):
+        attr = getattr(self.raw, name)
+        if not callable(attr):
+            return attr
+
+        def locked(*args, **kwargs):
+            with self.lock:
+                return attr(*args, **kwargs)
+        return locked
 
 
 @dataclass
 class Snapshot:
     """One committed generation of the index, ready for vectorised search."""
 
-    searcher: Searcher
+    searcher: LockedSearcher  # use for stored fields and lookups; ``searcher.raw`` under ``lock``
     generation: int
     segments: list[tuple[SegmentData, int]]  # (data, docnum offset)
     size: int
@@ -146,6 +170,11 @@ class Snapshot:
     doc_count: int = 0
     _masks: dict = field(default_factory=dict)
     _lengths: dict = field(default_factory=dict)
+    open_searcher: object = None  # a callable giving a private searcher (for long scans)
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self.searcher.lock
 
     def lengths(self, fieldname: str) -> np.ndarray:
         got = self._lengths.get(fieldname)
@@ -170,7 +199,8 @@ class Snapshot:
         return np.concatenate(ids), np.concatenate(tfs)
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
-        return self.searcher.reader().doc_frequency(fieldname, text)
+        with self.lock:
+            return self.searcher.raw.reader().doc_frequency(fieldname, text)
 
     def term_mask(self, fieldname: str, text: str) -> np.ndarray:
         """Documents containing a term, as a boolean mask (cached: used for facets)."""
@@ -186,8 +216,9 @@ class Snapshot:
 
     def field_values(self, fieldname: str) -> list[str]:
         """Distinct indexed values of a facet field."""
-        return [t.decode("utf-8") if isinstance(t, bytes) else t
-                for t in self.searcher.reader().lexicon(fieldname)]
+        with self.lock:
+            return [t.decode("utf-8") if isinstance(t, bytes) else t
+                    for t in self.searcher.raw.reader().lexicon(fieldname)]
 
     def facet_table(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """(values, docnums, value codes) of a facet field, built once per snapshot."""
@@ -220,6 +251,7 @@ class Engine:
         self._segments: dict[str, SegmentData] = {}
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._whoosh_lock = threading.RLock()  # one per index: segment readers are shared by snapshots
 
     @property
     def ix(self) -> FileIndex:
@@ -251,7 +283,7 @@ class Engine:
             seg_id = leaf.segment().segment_id() if hasattr(leaf, "segment") else str(id(leaf))
             data = self._segments.get(seg_id)
             if data is None or data.size != leaf.doc_count_all():
-                data = SegmentData(leaf, f"{self.index_dir}:{seg_id}")
+                data = SegmentData(leaf, f"{self.index_dir}:{seg_id}", self._whoosh_lock)
             else:
                 data.reader = leaf
             fresh[seg_id] = data
@@ -265,8 +297,8 @@ class Engine:
         published = (np.concatenate([s.published for s, _ in segments]) if segments
                      else np.zeros(0, dtype=np.int64))
         doc_count = int(live.sum())
-        snap = Snapshot(searcher, self.ix.latest_generation(), segments, size, live, published,
-                        doc_count=doc_count)
+        snap = Snapshot(LockedSearcher(searcher, self._whoosh_lock), self.ix.latest_generation(), segments,
+                        size, live, published, doc_count=doc_count, open_searcher=self.ix.searcher)
         for fieldname in SCORED_FIELDS:
             total = reader.field_length(fieldname)
             snap.avg_length[fieldname] = max(total / max(doc_count, 1), 1.0)

@@ -220,13 +220,14 @@ def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
         else:  # the body keeps exact counts only: folded positions plus the exact words above
             q = Phrase(FOLDED[part], [w.folded for w in words])
         try:
-            m = q.matcher(snap.searcher)
-            for d in ids:
-                if not m.is_active():
-                    break
-                m.skip_to(int(d))
-                if m.is_active() and m.id() == d:
-                    confirmed[d] = True
+            with snap.lock:
+                m = q.matcher(snap.searcher.raw)
+                for d in ids:
+                    if not m.is_active():
+                        break
+                    m.skip_to(int(d))
+                    if m.is_active() and m.id() == d:
+                        confirmed[d] = True
         except Exception:  # a positions problem must not fail the search: keep the candidates
             return candidates
     return confirmed

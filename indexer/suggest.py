@@ -381,9 +381,10 @@ MAX_ID = (1 << BITS) - 1
 
 def _suggester_from_snapshot(snap) -> Suggester:
     published = snap.published
-    items = ((f.get("title") or "", int(published[docnum]) if docnum < len(published) else None, f.get("id", ""))
-             for docnum, f in snap.searcher.reader().iter_docs())
-    return Suggester.build(items)
+    with snap.open_searcher() as searcher:  # a private searcher: this scan runs beside requests
+        items = ((f.get("title") or "", int(published[docnum]) if docnum < len(published) else None,
+                  f.get("id", "")) for docnum, f in searcher.reader().iter_docs())
+        return Suggester.build(items)
 
 
 def _save(s: Suggester, path: Path, generation: int) -> None:
