@@ -38,6 +38,8 @@ def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.
         m = reader.postings(fieldname, text)
     except TermNotFound:
         return EMPTY_IDS, EMPTY_TF
+    while not hasattr(m, "_read_data") and hasattr(m, "child"):
+        m = m.child  # a segment with deletions wraps its postings; deletions are in Snapshot.live
     ids: list[np.ndarray] = []
     tfs: list[np.ndarray] = []
     while m.is_active():

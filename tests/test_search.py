@@ -175,3 +175,21 @@ def test_old_and_new_province_names_find_each_other(tmp_path: Path) -> None:
     res = search(SearchRequest(q="rung", region=["Thái Nguyên"]), tmp_path)
     assert [h.id for h in res.hits] == ["old"]  # Bắc Kạn is tagged with its current province
     assert res.facets["region"] == [{"value": "Thái Nguyên", "count": 1}]
+
+
+def test_deleted_and_replaced_articles_in_a_kept_segment(tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+
+    write_articles(tmp_path, [Article(id=f"a{i}", title=f"Tin số {i} về giá lúa", body="Nội dung.")
+                              for i in range(30)])
+    assert len(ids(tmp_path, "gia lua")) == 30  # warm the engine on this segment
+    ix = whoosh_index.open_dir(str(tmp_path))
+    w = ix.writer()
+    w.delete_by_term("id", "a3")
+    w.commit(merge=False)  # the segment keeps its deleted document, as large segments do
+    got = ids(tmp_path, "gia lua")
+    assert len(got) == 29 and "a3" not in got
+    got = ids(tmp_path, "noi dung")  # postings read for the first time from a segment with deletions
+    assert len(got) == 29 and "a3" not in got
+    write_articles(tmp_path, [Article(id="a5", title="Tin sửa về cà phê", body="Đã sửa.")])
+    assert "a5" not in ids(tmp_path, "gia lua") and ids(tmp_path, "ca phe") == ["a5"]
