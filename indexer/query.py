@@ -169,12 +169,12 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def _dedupe(groups: list[list[Item]]) -> list[list[Item]]:
-    """Drop repeated groups (a word or phrase typed twice counts once)."""
+    """Drop repeated phrases, and repeated words in long queries (a short headline may say "hai" twice)."""
     seen: set = set()
     out = []
     for g in groups:
         key = tuple((tuple(w.exact for w in i.words), i.phrase) for i in g)
-        if key not in seen:
+        if key not in seen or (len(groups) <= 8 and not g[0].phrase):
             seen.add(key)
             out.append(g)
     return out
