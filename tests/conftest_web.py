@@ -82,3 +82,11 @@ def build_fixture_index(path: Path) -> Path:
     stats = write_articles(path, fixture_articles())
     assert stats.indexed == len(fixture_articles())
     return path
+
+
+def get_json(client, url: str, status: int = 200, **kw) -> dict:
+    """GET ``url`` with a Flask test client; check the status and that the answer is JSON."""
+    resp = client.get(url, **kw)
+    assert resp.status_code == status, resp.data[:500]
+    assert resp.mimetype == "application/json"
+    return resp.get_json()

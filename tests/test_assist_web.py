@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest_web import VN, XSS, fixture_articles
+from conftest_web import VN, XSS, fixture_articles, get_json
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -76,13 +76,6 @@ def app(index_dir: Path) -> Flask:
 @pytest.fixture(scope="module")
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def get_json(client: FlaskClient, url: str, status: int = 200, **kw) -> dict:
-    resp = client.get(url, **kw)
-    assert resp.status_code == status, resp.data[:500]
-    assert resp.mimetype == "application/json"
-    return resp.get_json()
 
 
 def page(client: FlaskClient, url: str, status: int = 200, **kw) -> str:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest_web import PARTY_QUERY, VN, XSS, build_fixture_index, fixture_articles, party_articles
+from conftest_web import PARTY_QUERY, VN, XSS, build_fixture_index, fixture_articles, get_json, party_articles
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -51,13 +51,6 @@ def app(index_dir: Path) -> Flask:
 @pytest.fixture(scope="module")
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def get_json(client: FlaskClient, url: str, status: int = 200, **kw) -> dict:
-    resp = client.get(url, **kw)
-    assert resp.status_code == status, resp.data[:500]
-    assert resp.mimetype == "application/json"
-    return resp.get_json()
 
 
 def html(client: FlaskClient, url: str, status: int = 200) -> str:
