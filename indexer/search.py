@@ -7,7 +7,11 @@ folded title, lead and body fields (title and lead weigh more), plus:
   before "bạn nhà"); without diacritics all forms count alike;
 * word-pair and compound evidence for words typed next to each other (proximity);
 * coverage: articles with more of the query's words, in the title above all, first;
-* a mild, configurable preference for recent articles.
+* a mild, configurable preference for recent articles;
+* then the top 50 are re-ranked by their titles: the query's words in order, adjacent
+  pairs and exact forms (each share raised to a power, so near-complete titles gain).
+
+Acronym and province-name alternatives come from ``indexer.query`` and weigh less.
 """
 
 from __future__ import annotations
