@@ -42,9 +42,6 @@ class Wanted:
         folded = set(self.folded) | {f for e, f in self.fallback if e not in present}
         return _Match(self.exact, folded)
 
-    def folded_forms(self) -> set[str]:
-        return set(self.folded) | {f for _, f in self.fallback}
-
 
 @dataclass(frozen=True)
 class _Match:
@@ -91,10 +88,11 @@ def highlight(text: str, wanted: Wanted) -> str:
     return mark(text, _matched_spans(analyze(text, with_compounds=False), wanted))
 
 
-def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS) -> str:
+def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS, require_hit: bool = False) -> str:
     """The passage of about ``size`` characters with the most distinct wanted words, marked.
 
     It starts at a word (preferably a sentence start) and never cuts inside a word.
+    With ``require_hit``, a text without any wanted word gives "".
     """
     if not text:
         return ""
@@ -106,6 +104,8 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS) -> str:
         return escape(text[:size])
     match = wanted.matcher(terms)
     hits = [i for i, t in enumerate(terms) if match(t)]
+    if require_hit and not hits:
+        return ""
     best_i, best_score = 0, -1.0
     for i in hits or [0]:
         # start a little before the hit, at a clause boundary when one is near

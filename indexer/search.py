@@ -396,9 +396,7 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
     body = stored.get("body", "")
     if with_html:
         title_html = highlight(title, wanted)
-        forms = wanted.folded_forms()
-        snip = snippet(lead, wanted) if lead and forms & _folded_words(lead) else ""
-        snippet_html = snip or snippet(body, wanted) or snippet(lead, wanted)
+        snippet_html = snippet(lead, wanted, require_hit=True) or snippet(body, wanted) or snippet(lead, wanted)
     else:
         title_html = snippet_html = ""
     return Hit(
@@ -408,9 +406,6 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
         title_html=title_html, snippet_html=snippet_html, lead=lead,
         region=[r for r in stored.get("region", "").split(",") if r], docnum=docnum)
 
-
-def _folded_words(text: str) -> set[str]:
-    return {t.folded for t in syllables(text)}
 
 
 def search(req: SearchRequest, index_dir: str | Path = DEFAULT_INDEX_DIR,
