@@ -5,6 +5,9 @@ Imported as a plain module (pytest puts tests/ on sys.path); not a conftest plug
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -90,3 +93,22 @@ def get_json(client, url: str, status: int = 200, **kw) -> dict:
     assert resp.status_code == status, resp.data[:500]
     assert resp.mimetype == "application/json"
     return resp.get_json()
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: object) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_web import PARTY_QUERY, build_fixture_index, party_articles
+from conftest_web import PARTY_QUERY, build_fixture_index, party_articles, serving
 
 import webapp
 
@@ -22,21 +21,11 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: object) -> None:
-            pass
-
     index = build_fixture_index(tmp_path_factory.mktemp("browser") / "index")
     app = webapp.create_app(str(index))
     assert app.extensions["timtin_assist"].wait(60)  # "did you mean" and autocomplete are ready
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

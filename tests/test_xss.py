@@ -6,7 +6,6 @@ The last test loads the pages in headless Chromium (Playwright) and checks that 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from html.parser import HTMLParser
@@ -14,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
-from conftest_web import VN, fixture_articles
+from conftest_web import VN, fixture_articles, serving
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -288,18 +287,8 @@ INJECTED = """() => {
 
 @pytest.fixture(scope="module")
 def live_url(app: Flask) -> Iterator[str]:
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: object) -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 def test_nothing_runs_in_the_browser(live_url: str) -> None:
