@@ -20,6 +20,7 @@ import platform
 import pstats
 import shutil
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -111,14 +112,15 @@ def _descendants(pid: int) -> Iterator[int]:
 
 
 class PeakMemory:
-    """Peak memory (MB) of this process and its children while the ``with`` block runs.
+    """Peak memory (MB) of this process (unless ``include_self`` is false) and its children.
 
     This process: its kernel high-water mark (``VmHWM``, reset on entry via ``clear_refs``).
     With children (multiprocess writers): PSS of the whole process tree, sampled every 0.2 s.
     """
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, interval: float = 0.2, include_self: bool = True) -> None:
         self.interval = interval
+        self.include_self = include_self
         self.baseline_mb = self.peak_mb = 0.0
         self._peak_kb = 0
         self._stop = threading.Event()
@@ -129,7 +131,7 @@ class PeakMemory:
         while not self._stop.wait(self.interval):
             children = list(_descendants(me))
             if children:
-                total = _pss_kb(me) + sum(_pss_kb(c) for c in children)
+                total = (_pss_kb(me) if self.include_self else 0) + sum(_pss_kb(c) for c in children)
                 self._peak_kb = max(self._peak_kb, total)
 
     def __enter__(self) -> PeakMemory:
@@ -144,7 +146,10 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_mb = max(self._peak_kb, _status_kb("self", "VmHWM")) / 1024
+        own = _status_kb("self", "VmHWM") if self.include_self else 0
+        self.peak_mb = max(self._peak_kb, own) / 1024
+        if not self.include_self:
+            self.baseline_mb = 0.0
 
 
 def dir_size(path: Path) -> int:
@@ -156,15 +161,27 @@ def dir_size(path: Path) -> int:
 
 
 class TimtinEngine:
-    """timtin itself: ``write_articles(procs=2)`` and the full search API (with highlighting)."""
+    """timtin itself: ``write_articles(procs=2)`` and the full search API (with highlighting).
+
+    Given the corpus file (``source``), it builds end to end as a user would, with
+    ``timtin index FILE --procs 2`` in a fresh process that reads the file itself; its
+    memory is then that process tree's alone.
+    """
 
     name = "timtin"
 
-    def __init__(self, procs: int = 2, commit_every: int = 50_000) -> None:
+    def __init__(self, procs: int = 2, commit_every: int = 50_000, source: Path | None = None) -> None:
         self.procs = procs
         self.commit_every = commit_every
+        self.source = source
+        self.builds_in_subprocess = source is not None
 
     def build(self, index_dir: Path, articles: Sequence[Article]) -> None:
+        if self.source is not None:
+            subprocess.run([sys.executable, "-m", "indexer.cli", "index", str(self.source), "--index", str(index_dir),
+                            "--procs", str(self.procs), "--commit-every", str(self.commit_every), "-q"],
+                           check=True, cwd=Path(__file__).resolve().parents[1])
+            return
         from indexer.index import write_articles
 
         write_articles(index_dir, articles, procs=self.procs, commit_every=self.commit_every)
@@ -173,8 +190,9 @@ class TimtinEngine:
         return timtin_ranker(index_dir)
 
 
-def get_engine(name: str, tantivy_boosts: dict[str, float] | None = None) -> Engine:
-    return TimtinEngine() if name == "timtin" else make_engine(name, tantivy_boosts)
+def get_engine(name: str, tantivy_boosts: dict[str, float] | None = None, source: Path | None = None) -> Engine:
+    """The engine called ``name``; timtin builds from ``source`` (the corpus file) when given."""
+    return TimtinEngine(source=source) if name == "timtin" else make_engine(name, tantivy_boosts)
 
 
 def parse_boosts(text: str) -> dict[str, float]:
@@ -201,7 +219,7 @@ def bench_engine(engine: Engine, articles: Sequence[Article], queries: list[dict
         shutil.rmtree(index_dir, ignore_errors=True)
         sidecar.unlink(missing_ok=True)
         print(f"[{engine.name}] indexing {n:,} articles into {index_dir} ...", flush=True)
-        with PeakMemory() as mem:
+        with PeakMemory(include_self=not getattr(engine, "builds_in_subprocess", False)) as mem:
             started = time.perf_counter()
             engine.build(index_dir, articles)
             seconds = time.perf_counter() - started
@@ -369,7 +387,7 @@ def format_table(results: list[dict], machine: dict, corpus: dict) -> str:
 
 
 GROUPS = ("pyvi", "analysis (excl. pyvi)", "whoosh writing (add_document, field indexing)",
-          "commit / merge (add_postings)", "other")
+          "commit / merge (add_postings)", "region detection", "other")
 
 
 def profile_timtin(articles: Sequence[Article], workdir: Path, top: int = 30) -> dict:
@@ -395,12 +413,14 @@ def profile_timtin(articles: Sequence[Article], workdir: Path, top: int = 30) ->
         return combine(vals) if vals else 0.0
 
     pyvi = cum("indexer/analysis.py", {"_pyvi_compounds"}, sum)
-    tokenizers = cum("indexer/analysis.py", {"__call__"}, sum)  # VietnameseTokenizer + PairTokenizer
+    # VietnameseTokenizer and PairTokenizer, through Whoosh's tokens or our formats' direct path
+    tokenizers = cum("indexer/analysis.py", {"__call__", "term_positions"}, sum)
     adding = cum("whoosh/writing.py", {"update_document", "add_document"})
     commit = cum("whoosh/writing.py", {"commit"})
+    regions = cum("indexer/regions.py", {"detect_regions"})
     parts = {GROUPS[0]: pyvi, GROUPS[1]: max(tokenizers - pyvi, 0.0), GROUPS[2]: max(adding - tokenizers, 0.0),
-             GROUPS[3]: commit}
-    parts[GROUPS[4]] = max(total - sum(parts.values()), 0.0)
+             GROUPS[3]: commit, GROUPS[4]: regions}
+    parts[GROUPS[5]] = max(total - sum(parts.values()), 0.0)
     out = io.StringIO()
     stats.stream = out  # type: ignore[attr-defined]
     stats.sort_stats("cumulative").print_stats(top)
@@ -486,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict] = []
     for name in engines:
         try:
-            engine = get_engine(name, args.tantivy_boosts)
+            engine = get_engine(name, args.tantivy_boosts, source=None if args.limit else data_file)
         except ImportError as exc:
             print(f"[{name}] skipped: {exc}", flush=True)
             continue
@@ -510,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
              "fts5": "unicode61 remove_diacritics 2 keeps đ, so đ/Đ→d/D is applied to indexed and query text; "
                      "OR of quoted words, bm25 weights title 4, lead 2, body 1",
              "whoosh-plain": "StandardAnalyzer() (no accent folding), one process, limitmb=512",
-             "timtin": "write_articles(procs=2, commit_every=50000); full search API with highlighting",
+             "timtin": ("`timtin index FILE --procs 2 --commit-every 50000` in a fresh process (with --limit: "
+                        "write_articles in-process); full search API with highlighting"),
              "latency": f"after one untimed warm-up query ({WARMUP_QUERY!r})"}
     _write_out(out, {"machine": machine, "corpus": corpus, "args": {k: str(v) for k, v in vars(args).items()},
                      "notes": notes, "engines": results})

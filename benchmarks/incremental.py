@@ -5,7 +5,9 @@
 
 Works on a copy of the index (``--copy-to``).  Each batch adds ``--batch-size`` new articles
 (texts from the corpus under new ids), committed at once, then checks they are searchable
-and measures dev-query latency.  At the end it re-indexes changed articles and deletes some.
+and measures dev-query latency.  As ``timtin index`` does, each batch then starts a background
+merge of small segments when enough have piled up (unless one is still running); batches do
+not wait for it.  At the end it re-indexes changed articles and deletes some.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.index import delete_articles, write_articles  # noqa: E402
+from indexer.merge import merge_in_background  # noqa: E402
 from indexer.models import Article  # noqa: E402
 from indexer.search import SearchRequest, search  # noqa: E402
 
@@ -52,6 +55,7 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--copy-to", default="/tmp/timtin-incr")
+    ap.add_argument("--no-merge", action="store_true", help="never merge (to see what merging buys)")
     args = ap.parse_args()
     data = Path(args.data)
     if not (data / "news-100k.jsonl.gz").exists() or not Path(args.index).exists():
@@ -66,6 +70,8 @@ def main() -> int:
     print(f"before: {p50:.1f} / {p95:.1f} ms p50/p95", flush=True)
     source = corpus(data / "news-100k.jsonl.gz")
     rows = []
+    merging = None
+    merges = 0
     for b in range(args.batches):
         batch = []
         for d in itertools.islice(source, args.batch_size):
@@ -73,14 +79,24 @@ def main() -> int:
         t = time.perf_counter()
         stats = write_articles(work, batch, commit_every=10**9)
         took = time.perf_counter() - t
+        if not args.no_merge and (merging is None or merging.poll() is not None):
+            merging = merge_in_background(work)
+            merges += merging is not None
         probe = batch[0]
         found = any(h.id == probe.id for h in search(SearchRequest(q=probe.title, per_page=20), work).hits)
         segments = len(list(work.glob("*.seg")))
         p50, p95 = latency(work, queries)
+        busy = merging is not None and merging.poll() is None
         rows.append({"batch": b + 1, "seconds": took, "indexed": stats.indexed, "searchable": found,
-                     "segments": segments, "p50": p50, "p95": p95})
+                     "segments": segments, "merging": busy, "p50": p50, "p95": p95})
         print(f"batch {b + 1}: {stats.indexed} added in {took:.1f} s, searchable={found}, "
-              f"segments={segments}, query p50/p95 {p50:.1f}/{p95:.1f} ms", flush=True)
+              f"segments={segments}{' (merging)' if busy else ''}, query p50/p95 {p50:.1f}/{p95:.1f} ms",
+              flush=True)
+    if merging is not None:
+        merging.wait()
+        p50, p95 = latency(work, queries)
+        print(f"after the last merge ({merges} merges in all): segments={len(list(work.glob('*.seg')))}, "
+              f"query p50/p95 {p50:.1f}/{p95:.1f} ms", flush=True)
     # re-index changed articles and delete some
     changed = [Article(id=f"incr-0-{i}", title=f"Bài sửa số {i} về giá lúa", body="Nội dung đã sửa.")
                for i in range(0)]

@@ -295,6 +295,13 @@ class VietnameseTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash((self.form, self.with_compounds))
 
+    def term_positions(self, value: str) -> list[tuple[str, int]]:
+        """(term, position) of every token, as ``__call__`` yields them but without Token objects."""
+        terms = cached_analyze(value, self.with_compounds)
+        if self.form == "folded":
+            return [(term.folded, term.pos) for term in terms]
+        return [(term.exact, term.pos) for term in terms]
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
@@ -321,6 +328,10 @@ class PairTokenizer(Tokenizer):
 
     def __hash__(self) -> int:
         return hash("PairTokenizer")
+
+    def term_positions(self, value: str) -> list[tuple[str, int]]:
+        """(pair, position of its first word), as ``__call__`` yields them but without Token objects."""
+        return [(pair_key(a.folded, b.folded), a.pos) for a, b in word_pairs(syllables(value), value)]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):

@@ -1,4 +1,4 @@
-"""The ``timtin`` command line: index, delete, search, eval, serve."""
+"""The ``timtin`` command line: index, merge, delete, search, eval, serve."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.watch:
         from indexer.watch import watch
 
-        return watch(args.paths, args.index, interval=args.interval, procs=args.procs)
+        return watch(args.paths, args.index, interval=args.interval, procs=args.procs, merge=not args.no_merge)
     tty = sys.stderr.isatty() and not args.quiet
     total = count_records(args.paths) if tty else None
     bar = _progress(total, tty)
@@ -47,6 +47,11 @@ def cmd_index(args: argparse.Namespace) -> int:
         return 3
     bar.close()
     print(f"timtin: {stats.summary()} into {args.index}", file=sys.stderr)
+    if not args.no_merge:
+        from indexer.merge import merge_in_background
+
+        if merge_in_background(args.index):
+            print("timtin: merging small segments in the background", file=sys.stderr)
     if stats.indexed + stats.updated == 0:
         return 1
     if args.strict and stats.skipped:
@@ -64,6 +69,23 @@ def cmd_delete(args: argparse.Namespace) -> int:
         print(p, file=sys.stderr)
     print(f"timtin: {stats.deleted} deleted, {stats.skipped} not found", file=sys.stderr)
     return 0 if not stats.skipped else 1
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from indexer.merge import merge_segments
+
+    try:
+        result = merge_segments(args.index, everything=args.all)
+    except (IndexBusyError, FileNotFoundError) as e:
+        print(f"timtin: {e}", file=sys.stderr)
+        return 3
+    if not args.quiet:
+        if result is None:
+            print("timtin: nothing to merge (or another merge is running)", file=sys.stderr)
+        else:
+            print(f"timtin: merged {result.merged} segments ({result.docs} articles) in {result.seconds:.1f} s; "
+                  f"{result.segments_after} segments now", file=sys.stderr)
+    return 0
 
 
 def _plain(html: str) -> str:
@@ -140,7 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lock-timeout", type=float, default=30.0,
                     help="seconds to wait for another indexer to finish")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sp.add_argument("--no-merge", action="store_true",
+                    help="do not merge small segments in the background afterwards")
     sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("merge", help="merge small segments (searches and indexing carry on meanwhile)")
+    with_index(sp)
+    sp.add_argument("--all", action="store_true", help="merge every segment into one")
+    sp.add_argument("-q", "--quiet", action="store_true")
+    sp.set_defaults(func=cmd_merge)
 
     sp = sub.add_parser("delete", help="remove articles by id")
     sp.add_argument("ids", nargs="+")

@@ -16,7 +16,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
-from indexer import storage  # noqa: F401  (zero-copy segment reads)
+from indexer import fastwrite, storage  # noqa: F401  (faster segment writes, zero-copy reads)
 from indexer.models import Article, Problem
 from indexer.regions import detect_regions
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
@@ -162,9 +162,9 @@ def write_articles(
                 writer.update_document(**document_fields(record))
                 pending += 1
                 if pending >= commit_every:
-                    writer.commit()
+                    writer.commit(merge=False)
                     writer, pending = _writer(ix, lock_timeout, procs), 0
-        writer.commit()
+        writer.commit(merge=False)  # small segments are merged by indexer.merge, off the write lock
     except BaseException:
         writer.cancel()
         raise
@@ -183,7 +183,7 @@ def delete_articles(index_dir: str | Path, ids: Iterable[str], lock_timeout: flo
             else:
                 stats.skipped += 1
                 stats.problems.append(Problem("<delete>", 0, f"no article with id {doc_id!r}"))
-        writer.commit()
+        writer.commit(merge=False)
     except BaseException:
         writer.cancel()
         raise

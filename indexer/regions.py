@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from indexer.acronyms import form_variants
 from indexer.analysis import CLAUSE_BREAK_RE, PART_RE, normalize_word
@@ -62,8 +63,7 @@ class Province:
         return list(dict.fromkeys((self.name, *self.aliases, *self.old_names, *self.old_aliases)))
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     exact: str
     start: int
     end: int
@@ -89,8 +89,11 @@ class Gazetteer:
 
 def _split_tokens(text: str) -> list[_Tok]:
     """Words of ``text`` with codes split into their parts ("TP.HCM" → "tp", "hcm")."""
-    return [_Tok(normalize_word(m.group()), m.start(), m.end(), m.group()[0].isupper() or m.group()[0].isdigit())
-            for m in PART_RE.finditer(text)]
+    out = []
+    for m in PART_RE.finditer(text):
+        word = m.group()
+        out.append(_Tok(normalize_word(word), m.start(), m.end(), word[0].isupper() or word[0].isdigit()))
+    return out
 
 
 def _exact_key(text: str) -> tuple[str, ...]:

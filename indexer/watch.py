@@ -4,7 +4,8 @@ For a newsroom that drops exported articles into a folder.  The folder is scanne
 ``interval`` seconds; a file is indexed once its size and modification time have stayed
 the same for one scan (so half-written files are not read).  What was indexed is remembered
 in ``<index>/watch-state.json``, so a restarted watcher does not index everything again.
-Removing a file does not remove its articles (use ``timtin delete``).
+Removing a file does not remove its articles (use ``timtin delete``).  After a batch, small
+segments are merged in a separate process when enough have piled up (``indexer.merge``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from pathlib import Path
 
 from indexer.index import IndexBusyError, open_index, write_articles
+from indexer.merge import merge_in_background
 from indexer.sources import iter_files, read_files
 
 STATE_FILE = "watch-state.json"
@@ -46,7 +48,7 @@ def _save_state(index_dir: Path, state: dict[str, Signature]) -> None:
 
 
 def watch(paths: list[str], index_dir: str | Path, interval: float = 2.0, procs: int = 1,
-          stop: threading.Event | None = None, log=print) -> int:
+          stop: threading.Event | None = None, log=print, merge: bool = True) -> int:
     """Watch ``paths`` until interrupted (or ``stop`` is set); return an exit status."""
     index_dir = Path(index_dir)
     open_index(index_dir)
@@ -70,6 +72,8 @@ def watch(paths: list[str], index_dir: str | Path, interval: float = 2.0, procs:
                         state[str(f)] = sig
                     _save_state(index_dir, state)
                     log(f"timtin: {len(ready)} file(s): {stats.summary()}")
+                    if merge:
+                        merge_in_background(index_dir)
             previous = {name: sig for name, (sig, _, _) in current.items()}
             stop.wait(interval)
     except KeyboardInterrupt:

@@ -113,7 +113,7 @@ def test_sigkill_mid_run_then_rerun(tmp_path: Path) -> None:
     rerun = subprocess.run(index_command(batch, index), cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    summary = rerun.stderr.strip().splitlines()[-1]
+    summary = next(line for line in rerun.stderr.splitlines() if " indexed, " in line)
     assert f"{N_ARTICLES - committed} indexed, {committed} updated" in summary, summary
     check_complete(index, ids)
     assert get_engine(index).snapshot().doc_count == N_ARTICLES  # a running searcher sees the new commit

@@ -1,0 +1,69 @@
+"""The faster writing path writes exactly what stock Whoosh writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import formats
+from whoosh.codec import base, whoosh3
+
+from indexer import fastwrite
+from indexer.index import open_index, write_articles
+from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
+from tests.conftest import ARTICLES, art
+
+TEXTS = [
+    "Đại hội Đảng bộ tỉnh Thái Nguyên lần thứ XX, nhiệm kỳ 2025-2030: Đại hội thành công.",
+    "Thuỷ điện Hoà Bình xả lũ; thủy điện Hòa Bình mở cửa xả đáy.",  # old and new tone styles
+    "Nha\u0300 ma\u0301y đo\u0301ng ta\u0300u",  # NFD
+    "UBND TP.HCM họp ngày 12/3/2024, giá xăng RON95 là 1.250 đồng, GD&ĐT",
+    "",
+    "a a a a b a",
+]
+
+
+@pytest.mark.parametrize("name", ["title_exact", "title_folded", "body_exact", "body_folded", PAIRS])
+@pytest.mark.parametrize("text", TEXTS)
+def test_direct_formats_give_whooshs_values(name: str, text: str) -> None:
+    field = build_schema()[name]
+    assert isinstance(field.format, TermPositions | TermFrequency)
+    stock = formats.Positions if isinstance(field.format, TermPositions) else formats.Frequency
+    direct = sorted(field.format.word_values(text, field.analyzer, mode="index"))
+    through_tokens = sorted(stock.word_values(field.format, text, field.analyzer, mode="index"))
+    assert direct == through_tokens
+
+
+def test_direct_formats_fall_back_for_other_analyzers() -> None:
+    from whoosh.analysis import StandardAnalyzer
+
+    got = sorted(TermPositions().word_values("một hai một", StandardAnalyzer()))
+    assert [(w, n) for w, n, _, _ in got] == [("hai", 1), ("một", 2)]
+
+
+def _dump(index_dir: Path) -> list[tuple]:
+    """Every posting (field, term, doc, weight, value, block length stats) of an index."""
+    ix = open_index(index_dir, create=False)
+    out = []
+    with ix.reader() as reader:
+        for fieldname in sorted(reader.indexed_field_names()):
+            for term in reader.lexicon(fieldname):
+                info = reader.term_info(fieldname, term)
+                m = reader.postings(fieldname, term)
+                out.append((fieldname, term, info.min_length(), info.max_length(), info.max_weight()))
+                while m.is_active():
+                    out.append((m.id(), m.weight(), m.value()))
+                    m.next()
+    return out
+
+
+def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = ARTICLES + [art(f"extra-{i}", f"Tin số {i}: {t[:40]}", t * (i + 1)) for i, t in enumerate(TEXTS)]
+    write_articles(tmp_path / "fast", articles)
+    with monkeypatch.context() as m:
+        m.setattr(base.FieldWriter, "add_postings", fastwrite.STOCK_ADD_POSTINGS)
+        m.setattr(whoosh3.W3PostingsWriter, "add_posting", fastwrite.STOCK_ADD_POSTING)
+        write_articles(tmp_path / "stock", articles)
+    fast, stock = _dump(tmp_path / "fast"), _dump(tmp_path / "stock")
+    assert len(fast) > 500
+    assert fast == stock
