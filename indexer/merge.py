@@ -6,7 +6,8 @@ merged.  Whoosh's own merge decodes every posting and sorts them all again (abou
 per article, slower than indexing it) while holding the write lock.  Here:
 
 * postings are copied block by block: only a block's first docnum and its header's last
-  docnum change (blocks of segments with deleted documents are decoded and filtered);
+  docnum change (blocks of segments with deleted documents are decoded and filtered), and
+  blocks are written in the compact form of ``indexer.fastwrite``;
 * stored fields, lengths and columns are copied with Whoosh's per-document writer;
 * the merged segment is written in a scratch folder without the write lock.  The lock
   is held only to swap it in, and documents deleted meanwhile are deleted in it too.
@@ -25,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -38,6 +38,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.fastwrite import dump_block, load_block_data, pack_ids, pack_values, pack_weights
 from indexer.index import CODEC_OPTIONS, IndexBusyError, open_index
 
 SMALL_DOCS = 20_000  # segments with fewer documents than this are merged ...
@@ -90,7 +91,7 @@ def _read_blocks(postfile, offset: int) -> Iterator[_Block]:
         buf = io.BytesIO(raw)
         count, maxid, maxweight, comp, minlen, maxlen = pickle.load(buf)
         data = raw[buf.tell() :]
-        ids, weights, values = pickle.loads(zlib.decompress(data) if comp else data)
+        ids, weights, values = load_block_data(data, bool(comp))
         yield _Block(count, ids, weights, values, maxid, maxweight, minlen, maxlen)
         if last:
             return
@@ -99,9 +100,10 @@ def _read_blocks(postfile, offset: int) -> Iterator[_Block]:
 
 def _inline_block(terminfo: W3TermInfo, fixedsize: int | None) -> _Block:
     ids, weights, values = terminfo.inlined_postings()
-    deltas = tuple(b - a for a, b in zip((0, *ids), ids))
-    return _Block(len(ids), deltas, tuple(weights), _mini_values(list(values), fixedsize), ids[-1],
-                  max(weights), length_to_byte(terminfo.min_length()), length_to_byte(terminfo.max_length()))
+    deltas = [b - a for a, b in zip((0, *ids), ids)]
+    return _Block(len(ids), pack_ids(deltas), pack_weights(list(weights)), pack_values(list(values), fixedsize),
+                  ids[-1], max(weights), length_to_byte(terminfo.min_length()),
+                  length_to_byte(terminfo.max_length()))
 
 
 def _expand(block: _Block, fixedsize: int | None) -> tuple[list[int], list[float], list]:
@@ -125,28 +127,15 @@ def _expand(block: _Block, fixedsize: int | None) -> tuple[list[int], list[float
     return ids, weights, values
 
 
-def _mini_values(values: list, fixedsize: int | None) -> object:
-    if fixedsize is None or fixedsize < 0:
-        return tuple(values)
-    if fixedsize == 0:
-        return None
-    return b"".join(values)
-
-
-def _mini_weights(weights: list[float]) -> object:
-    if all(w == 1.0 for w in weights):
-        return None
-    if all(w == weights[0] for w in weights):
-        return weights[0]
-    return tuple(weights)
-
-
 def _remap(block: _Block, base: int, docmap: dict[int, int] | None, fixedsize: int | None) -> _Block | None:
     """``block`` with its docnums moved into the merged segment (None if all were deleted)."""
     if docmap is None:
         if base == 0:
             return block
-        return _Block(block.count, (block.ids[0] + base, *block.ids[1:]), block.weights, block.values,
+        ids = list(block.ids)
+        ids[0] += base
+        values = block.values if fixedsize is not None and fixedsize >= 0 else pack_values(block.values, fixedsize)
+        return _Block(block.count, pack_ids(ids), block.weights, values,
                       block.maxid + base, block.maxweight, block.minlen, block.maxlen)
     ids, weights, values = _expand(block, fixedsize)
     keep = [i for i, d in enumerate(ids) if d in docmap]
@@ -154,10 +143,11 @@ def _remap(block: _Block, base: int, docmap: dict[int, int] | None, fixedsize: i
         return None
     new_ids = [docmap[ids[i]] for i in keep]
     kept_weights = [weights[i] for i in keep]
-    deltas = tuple(b - a for a, b in zip((0, *new_ids), new_ids))
+    deltas = [b - a for a, b in zip((0, *new_ids), new_ids)]
     # the block's length bounds still hold for the documents kept
-    return _Block(len(keep), deltas, _mini_weights(kept_weights), _mini_values([values[i] for i in keep], fixedsize),
-                  new_ids[-1], max(kept_weights), block.minlen, block.maxlen)
+    return _Block(len(keep), pack_ids(deltas), pack_weights(kept_weights),
+                  pack_values([values[i] for i in keep], fixedsize), new_ids[-1], max(kept_weights),
+                  block.minlen, block.maxlen)
 
 
 def _block_weight(block: _Block) -> float:
@@ -174,12 +164,8 @@ def _write_term(postfile, blocks: list[_Block]) -> W3TermInfo:
     start = postfile.tell()
     postfile.write(WHOOSH3_HEADER_MAGIC)
     for i, b in enumerate(blocks):
-        infobytes = pickle.dumps((b.count, b.maxid, b.maxweight, 0, b.minlen, b.maxlen), 2)
-        databytes = pickle.dumps((b.ids, b.weights, b.values), 2)
-        size = len(infobytes) + len(databytes)
-        postfile.write_int(-size if i == len(blocks) - 1 else size)
-        postfile.write(infobytes)
-        postfile.write(databytes)
+        dump_block(postfile, b.count, b.maxid, b.maxweight, b.minlen, b.maxlen, (b.ids, b.weights, b.values),
+                   last=i == len(blocks) - 1)
         info._weight += _block_weight(b)
         info._df += b.count
         minlen, maxlen = byte_to_length(b.minlen), byte_to_length(b.maxlen)

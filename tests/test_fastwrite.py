@@ -9,6 +9,7 @@ from whoosh import formats
 from whoosh.codec import base, whoosh3
 
 from indexer import fastwrite
+from indexer.analysis import analyze
 from indexer.index import open_index, write_articles
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
 from tests.conftest import ARTICLES, art
@@ -63,7 +64,36 @@ def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch
     with monkeypatch.context() as m:
         m.setattr(base.FieldWriter, "add_postings", fastwrite.STOCK_ADD_POSTINGS)
         m.setattr(whoosh3.W3PostingsWriter, "add_posting", fastwrite.STOCK_ADD_POSTING)
+        m.setattr(whoosh3.W3PostingsWriter, "_write_block", fastwrite.STOCK_WRITE_BLOCK)
         write_articles(tmp_path / "stock", articles)
     fast, stock = _dump(tmp_path / "fast"), _dump(tmp_path / "stock")
     assert len(fast) > 500
     assert fast == stock
+
+
+def test_blocks_are_compact_arrays(tmp_path: Path) -> None:
+    from array import array
+
+    write_articles(tmp_path, ARTICLES)
+    with open_index(tmp_path, create=False).reader() as reader:
+        m = reader.postings("body_folded", "nha")
+        m._read_data()
+        ids, weights, values = m._data
+        assert isinstance(ids, array) and isinstance(values, fastwrite.PackedValues)
+        assert weights is None or isinstance(weights, float | array)
+        expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
+        assert len(expected) >= 3
+        assert {reader.stored_fields(d)["id"] for d in m.all_ids()} == expected
+
+
+def test_packed_values_behave_like_a_tuple() -> None:
+    import pickle
+
+    values = [b"\x00\x01", b"", b"abc", b"\xff" * 300]
+    packed = fastwrite.PackedValues.pack(values)
+    assert list(packed) == values and len(packed) == 4
+    assert [packed[i] for i in range(4)] == values and packed[-1] == values[-1] and packed[1:3] == tuple(values[1:3])
+    again = pickle.loads(pickle.dumps(packed, 5))
+    assert list(again) == values
+    assert fastwrite.pack_ids([70000, 1]).typecode == "I" and fastwrite.pack_ids([5, 1]).typecode == "H"
+    assert fastwrite.pack_weights([1.0, 1.0]) is None and fastwrite.pack_weights([2.0, 2.0]) == 2.0
