@@ -30,6 +30,7 @@ SECURITY_HEADERS = {
 def create_app(index_dir: str | None = None) -> Flask:
     """A Flask app searching the index in ``index_dir`` (default: $TIMTIN_INDEX or var/index)."""
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # article ids may hold "//": no redirect that would change them
     app.config.update(
         INDEX_DIR=index_dir or os.environ.get("TIMTIN_INDEX", "var/index"),
         MAX_CONTENT_LENGTH=64 * 1024,  # the app only takes GETs: refuse big bodies early
