@@ -171,6 +171,9 @@ class WhooshPlainEngine:
     def build(self, index_dir: Path, articles: Sequence[Article]) -> None:
         from whoosh import index as whoosh_index
 
+        from indexer import fastwrite
+
+        fastwrite.uninstall()  # Whoosh as shipped (this runs in its own benchmark process)
         index_dir.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(index_dir), self.schema())
         writer = ix.writer(limitmb=512)

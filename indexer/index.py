@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,35 +142,54 @@ def write_articles(
     ix = open_index(index_dir)
     stats = IndexStats()
     seen: set[str] = set()
-    writer = _writer(ix, lock_timeout, procs)
-    pending = 0
-    try:
-        with ix.searcher() as searcher:
-            known = searcher.reader()
-            for record in records:
-                if on_record:
-                    on_record()
-                if isinstance(record, Problem):
-                    stats.skipped += 1
-                    stats.problems.append(record)
-                    if on_problem:
-                        on_problem(record)
-                    continue
-                if record.id in seen or known.doc_frequency("id", record.id):
-                    stats.updated += 1
-                else:
-                    stats.indexed += 1
-                seen.add(record.id)
-                writer.update_document(**document_fields(record))
-                pending += 1
-                if pending >= commit_every:
-                    writer.commit(merge=False)
-                    writer, pending = _writer(ix, lock_timeout, procs), 0
-        writer.commit(merge=False)  # small segments are merged by indexer.merge, off the write lock
-    except BaseException:
-        writer.cancel()
-        raise
+    with paused_gc():
+        writer = _writer(ix, lock_timeout, procs)
+        pending = 0
+        try:
+            with ix.searcher() as searcher:
+                known = searcher.reader()
+                for record in records:
+                    if on_record:
+                        on_record()
+                    if isinstance(record, Problem):
+                        stats.skipped += 1
+                        stats.problems.append(record)
+                        if on_problem:
+                            on_problem(record)
+                        continue
+                    if record.id in seen or known.doc_frequency("id", record.id):
+                        stats.updated += 1
+                    else:
+                        stats.indexed += 1
+                    seen.add(record.id)
+                    writer.update_document(**document_fields(record))
+                    pending += 1
+                    if pending >= commit_every:
+                        writer.commit(merge=False)
+                        writer, pending = _writer(ix, lock_timeout, procs), 0
+            writer.commit(merge=False)  # small segments are merged by indexer.merge, off the write lock
+        except BaseException:
+            writer.cancel()
+            raise
     return stats
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (writer processes forked meanwhile inherit it).
+
+    While a segment is written, its pool holds millions of small arrays, and each collection
+    walks all of them: that was ~25 % of indexing time.  Writing makes no reference cycles
+    worth collecting (the same peak memory was measured with and without), so the collector
+    is off until the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def delete_articles(index_dir: str | Path, ids: Iterable[str], lock_timeout: float = 30.0) -> IndexStats:

@@ -36,9 +36,9 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import length_to_byte
 
-from indexer.fastwrite import dump_block, load_block_data, pack_ids, pack_values, pack_weights
+from indexer.fastwrite import Block, load_block_data, pack_ids, pack_values, pack_weights, write_term
 from indexer.index import CODEC_OPTIONS, IndexBusyError, open_index
 
 SMALL_DOCS = 20_000  # segments with fewer documents than this are merged ...
@@ -65,21 +65,7 @@ def small_segments(segments: list, small_docs: int = SMALL_DOCS, min_segments: i
 # -- posting blocks ----------------------------------------------------------------------
 
 
-@dataclass
-class _Block:
-    """One posting block: docnums (absolute), weights and values as Whoosh stores them."""
-
-    count: int
-    ids: tuple  # delta-encoded docnums: the first is absolute
-    weights: object  # None (all 1.0), one float (all equal) or a tuple
-    values: object  # None, joined fixed-size bytes or a tuple of bytes
-    maxid: int
-    maxweight: float
-    minlen: int  # length bytes
-    maxlen: int
-
-
-def _read_blocks(postfile, offset: int) -> Iterator[_Block]:
+def _read_blocks(postfile, offset: int) -> Iterator[Block]:
     """The blocks of the posting list starting at ``offset`` of a W3 postings file."""
     if postfile.get(offset, 4) != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"no posting list at offset {offset}")
@@ -92,21 +78,21 @@ def _read_blocks(postfile, offset: int) -> Iterator[_Block]:
         count, maxid, maxweight, comp, minlen, maxlen = pickle.load(buf)
         data = raw[buf.tell() :]
         ids, weights, values = load_block_data(data, bool(comp))
-        yield _Block(count, ids, weights, values, maxid, maxweight, minlen, maxlen)
+        yield Block(count, ids, weights, values, maxid, maxweight, minlen, maxlen)
         if last:
             return
         pos += 4 + abs(length)
 
 
-def _inline_block(terminfo: W3TermInfo, fixedsize: int | None) -> _Block:
+def _inline_block(terminfo: W3TermInfo, fixedsize: int | None) -> Block:
     ids, weights, values = terminfo.inlined_postings()
     deltas = [b - a for a, b in zip((0, *ids), ids)]
-    return _Block(len(ids), pack_ids(deltas), pack_weights(list(weights)), pack_values(list(values), fixedsize),
+    return Block(len(ids), pack_ids(deltas), pack_weights(list(weights)), pack_values(list(values), fixedsize),
                   ids[-1], max(weights), length_to_byte(terminfo.min_length()),
                   length_to_byte(terminfo.max_length()))
 
 
-def _expand(block: _Block, fixedsize: int | None) -> tuple[list[int], list[float], list]:
+def _expand(block: Block, fixedsize: int | None) -> tuple[list[int], list[float], list]:
     ids, total = [], 0
     for d in block.ids:
         total += d
@@ -127,7 +113,7 @@ def _expand(block: _Block, fixedsize: int | None) -> tuple[list[int], list[float
     return ids, weights, values
 
 
-def _remap(block: _Block, base: int, docmap: dict[int, int] | None, fixedsize: int | None) -> _Block | None:
+def _remap(block: Block, base: int, docmap: dict[int, int] | None, fixedsize: int | None) -> Block | None:
     """``block`` with its docnums moved into the merged segment (None if all were deleted)."""
     if docmap is None:
         if base == 0:
@@ -135,7 +121,7 @@ def _remap(block: _Block, base: int, docmap: dict[int, int] | None, fixedsize: i
         ids = list(block.ids)
         ids[0] += base
         values = block.values if fixedsize is not None and fixedsize >= 0 else pack_values(block.values, fixedsize)
-        return _Block(block.count, pack_ids(ids), block.weights, values,
+        return Block(block.count, pack_ids(ids), block.weights, values,
                       block.maxid + base, block.maxweight, block.minlen, block.maxlen)
     ids, weights, values = _expand(block, fixedsize)
     keep = [i for i, d in enumerate(ids) if d in docmap]
@@ -145,38 +131,9 @@ def _remap(block: _Block, base: int, docmap: dict[int, int] | None, fixedsize: i
     kept_weights = [weights[i] for i in keep]
     deltas = [b - a for a, b in zip((0, *new_ids), new_ids)]
     # the block's length bounds still hold for the documents kept
-    return _Block(len(keep), pack_ids(deltas), pack_weights(kept_weights),
+    return Block(len(keep), pack_ids(deltas), pack_weights(kept_weights),
                   pack_values([values[i] for i in keep], fixedsize), new_ids[-1], max(kept_weights),
                   block.minlen, block.maxlen)
-
-
-def _block_weight(block: _Block) -> float:
-    if block.weights is None:
-        return float(block.count)
-    if isinstance(block.weights, float):
-        return block.weights * block.count
-    return float(sum(block.weights))
-
-
-def _write_term(postfile, blocks: list[_Block]) -> W3TermInfo:
-    """Write one term's blocks; its term info (statistics and extent)."""
-    info = W3TermInfo()
-    start = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
-    for i, b in enumerate(blocks):
-        dump_block(postfile, b.count, b.maxid, b.maxweight, b.minlen, b.maxlen, (b.ids, b.weights, b.values),
-                   last=i == len(blocks) - 1)
-        info._weight += _block_weight(b)
-        info._df += b.count
-        minlen, maxlen = byte_to_length(b.minlen), byte_to_length(b.maxlen)
-        info._minlength = minlen if info._minlength is None else min(info._minlength, minlen)
-        info._maxlength = max(info._maxlength, maxlen)
-        info._maxweight = max(info._maxweight, b.maxweight)
-        if info._minid is None:
-            info._minid = b.ids[0]
-        info._maxid = b.maxid
-    info.set_extent(start, postfile.tell() - start)
-    return info
 
 
 # -- merging -----------------------------------------------------------------------------
@@ -207,7 +164,7 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object
                                                  key=lambda x: x[0]):
             fieldobj = schema[fieldname]
             fixedsize = fieldobj.format.fixed_value_size()
-            blocks: list[_Block] = []
+            blocks: list[Block] = []
             for _key, i, info in group:
                 if info.is_inlined():
                     source = [_inline_block(info, fixedsize)]
@@ -224,7 +181,7 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object
                     fw.finish_field()
                 fw.start_field(fieldname, fieldobj)
                 lastfield = fieldname
-            fw._tindex.add(pack_ushort(fw._fieldid) + btext, _write_term(postfile, blocks).to_bytes())
+            fw._tindex.add(pack_ushort(fw._fieldid) + btext, write_term(postfile, blocks).to_bytes())
         if lastfield is not None:
             fw.finish_field()
         writer._added = True

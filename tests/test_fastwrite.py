@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from whoosh import formats
+from whoosh import formats, writing
 from whoosh.codec import base, whoosh3
 
 from indexer import fastwrite
@@ -65,6 +65,8 @@ def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch
         m.setattr(base.FieldWriter, "add_postings", fastwrite.STOCK_ADD_POSTINGS)
         m.setattr(whoosh3.W3PostingsWriter, "add_posting", fastwrite.STOCK_ADD_POSTING)
         m.setattr(whoosh3.W3PostingsWriter, "_write_block", fastwrite.STOCK_WRITE_BLOCK)
+        m.setattr(writing, "PostingPool", fastwrite.STOCK_POOL)
+        m.setattr(writing.SegmentWriter, "_flush_segment", fastwrite.STOCK_FLUSH_SEGMENT)
         write_articles(tmp_path / "stock", articles)
     fast, stock = _dump(tmp_path / "fast"), _dump(tmp_path / "stock")
     assert len(fast) > 500
@@ -97,3 +99,25 @@ def test_packed_values_behave_like_a_tuple() -> None:
     assert list(again) == values
     assert fastwrite.pack_ids([70000, 1]).typecode == "I" and fastwrite.pack_ids([5, 1]).typecode == "H"
     assert fastwrite.pack_weights([1.0, 1.0]) is None and fastwrite.pack_weights([2.0, 2.0]) == 2.0
+
+
+def test_pool_spilling_to_runs_writes_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import indexer.index as index_module
+
+    articles = [art(f"{a.id}-{i}", a.title, (a.body + " ") * (i % 7 + 1), a.lead) for i in range(40) for a in ARTICLES]
+    write_articles(tmp_path / "memory", articles)
+    spills: list[int] = []
+    original_spill = fastwrite.TermPool._spill
+
+    def counting_spill(self) -> None:
+        spills.append(len(self.terms))
+        original_spill(self)
+
+    def small_writer(ix, timeout, procs=1):
+        return ix.writer(limitmb=1, codec=index_module.W3Codec(**index_module.CODEC_OPTIONS))
+
+    monkeypatch.setattr(fastwrite.TermPool, "_spill", counting_spill)
+    monkeypatch.setattr(index_module, "_writer", small_writer)
+    write_articles(tmp_path / "runs", articles)
+    assert len(spills) >= 1  # one run on disk plus the rest in memory: merged term by term
+    assert _dump(tmp_path / "runs") == _dump(tmp_path / "memory")
