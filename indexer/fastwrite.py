@@ -259,7 +259,28 @@ def write_term(postfile, blocks: list[Block]) -> W3TermInfo:
     return info
 
 
-def _blocks(ids: array, weights: array, values: list, lengths: bytes, fixedsize: int | None,
+def _value_slice(blob: bytearray, ends: array, start: int, end: int, fixedsize: int | None) -> object:
+    """Values of postings ``start:end`` of a term, as a block stores them."""
+    if fixedsize == 0:
+        return None
+    if fixedsize is not None and fixedsize > 0:
+        return bytes(blob[start * fixedsize : end * fixedsize])
+    if start == 0 and end == len(ends):  # the whole term in one block: the usual case
+        return PackedValues(bytes(blob), ends)
+    base = ends[start - 1] if start else 0
+    return PackedValues(bytes(blob[base : ends[end - 1]]), _shifted(ends[start:end], -base))
+
+
+def _shifted(offsets: array, by: int) -> array:
+    """``offsets`` plus ``by`` (numpy for long arrays, a loop for the many short ones)."""
+    if len(offsets) <= 64:
+        return array("I", [o + by for o in offsets])
+    out = array("I")
+    out.frombytes((np.frombuffer(offsets, dtype=np.uint32).astype(np.int64) + by).astype(np.uint32).tobytes())
+    return out
+
+
+def _blocks(ids: array, weights: array, blob: bytearray, ends: array, lengths: bytes, fixedsize: int | None,
             blocklimit: int) -> list[Block]:
     """One term's postings (docnum order) cut into blocks."""
     out = []
@@ -281,7 +302,7 @@ def _blocks(ids: array, weights: array, values: list, lengths: bytes, fixedsize:
             lens_list = [lengths[d] for d in chunk] if lengths else [0]
             minlen, maxlen = min(lens_list), max(lens_list)
         w = weights[start:end]
-        out.append(Block(end - start, packed, pack_weights(w), pack_values(values[start:end], fixedsize),
+        out.append(Block(end - start, packed, pack_weights(w), _value_slice(blob, ends, start, end, fixedsize),
                          chunk[-1], max(w), minlen, maxlen))
     return out
 
@@ -290,21 +311,24 @@ class TermPool:
     """Whoosh's posting pool, grouped by term instead of sorted posting by posting.
 
     Documents arrive in docnum order, so each term's postings are already in order: they
-    are appended to the term's arrays, and only the terms are sorted.  When the pool
-    outgrows ``limitmb`` its terms are written to a run file; runs are merged by term.
-    Whoosh's pool sorted and merged every posting (a tuple each), which made a commit
-    of a large segment cost ~40 % more per article than of a small one.
+    are appended to the term's arrays (docnums, weights, value bytes and their end
+    offsets), and only the terms are sorted.  When the pool outgrows ``limitmb`` (an
+    estimate of its real memory) its terms are written to a run file; runs are merged by
+    term.  Whoosh's pool sorted and merged every posting (a tuple each), which made a
+    commit of a large segment cost ~40 % more per article than of a small one.
     """
+
+    TERM_BYTES = 700  # memory of a new term: key, dict slot, four growable arrays
+    POSTING_BYTES = 16  # per posting, besides its value bytes (arrays over-allocate)
 
     def __init__(self, tempstore, segment, limitmb: int = 128, **kwargs):
         self.tempstore = tempstore
         self.segment = segment
         self.limit = limitmb * 2**20
         self.size = 0
-        self.terms: dict[tuple[str, bytes], tuple[array, array, list]] = {}
+        self.terms: dict[tuple[str, bytes], tuple[array, array, bytearray, array]] = {}
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
-        self.last_docnum = -1
 
     def add(self, item: tuple) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
@@ -313,67 +337,70 @@ class TermPool:
         key = (fieldname, tbytes)
         entry = self.terms.get(key)
         if entry is None:
-            entry = self.terms[key] = (array("I"), array("f"), [])
-            self.size += 400 + len(tbytes)
+            entry = self.terms[key] = (array("I"), array("f"), bytearray(), array("I"))
+            self.size += self.TERM_BYTES + len(tbytes)
             self.fieldnames.add(fieldname)
         entry[0].append(docnum)
         entry[1].append(weight)
-        entry[2].append(vbytes or b"")
-        self.size += 50 + (len(vbytes) if vbytes else 0)
+        blob = entry[2]
+        if vbytes:
+            blob += vbytes
+        entry[3].append(len(blob))
+        self.size += self.POSTING_BYTES + (len(vbytes) if vbytes else 0)
         if self.size > self.limit:
             self._spill()
 
     def _spill(self) -> None:
         path = f"{random_name()}.terms"
         with self.tempstore.create_file(path).raw_file() as f:
-            dump = pickle.Pickler(f, 5).dump
-            for key in sorted(self.terms):
-                ids, weights, values = self.terms[key]
-                dump((key, ids, weights, values))
+            for key in sorted(self.terms):  # one pickle per term: no memo keeps earlier terms alive
+                pickle.dump((key, *self.terms[key]), f, 5)
         self.runs.append(path)
         self.terms = {}
         self.size = 0
 
     def _read_run(self, path: str) -> Iterator[tuple]:
         with self.tempstore.open_file(path).raw_file() as f:
-            load = pickle.Unpickler(f).load
             while True:
                 try:
-                    yield load()
+                    yield pickle.load(f)
                 except EOFError:
                     return
 
-    def iter_terms(self) -> Iterator[tuple[tuple[str, bytes], array, array, list]]:
-        """(key, docnums, weights, values) per term, in term order, runs joined in docnum order."""
+    def iter_terms(self) -> Iterator[tuple[tuple[str, bytes], array, array, bytearray, array]]:
+        """(key, docnums, weights, value bytes, value ends) per term, in term order."""
         memory = ((key, *self.terms[key]) for key in sorted(self.terms))
         if not self.runs:
             yield from memory
             return
-        sources = [self._read_run(p) for p in self.runs] + [memory]
+        sources = [self._read_run(p) for p in self.runs] + [memory]  # runs hold earlier documents
         for key, group in groupby(heapq.merge(*sources, key=lambda r: r[0]), key=lambda r: r[0]):
             parts = list(group)
             if len(parts) == 1:
                 yield parts[0]
                 continue
-            ids, weights, values = array("I"), array("f"), []
-            for _, i, w, v in parts:
+            ids, weights, blob, ends = array("I"), array("f"), bytearray(), array("I")
+            for _, i, w, b, e in parts:
                 ids.extend(i)
                 weights.extend(w)
-                values.extend(v)
-            yield key, ids, weights, values
+                ends.extend(_shifted(e, len(blob)))
+                blob += b
+            yield key, ids, weights, blob, ends
 
     def iter_postings(self) -> Iterator[tuple]:
         """Postings as Whoosh's pool yields them: (fieldname, tbytes, docnum, weight, value)."""
-        for (fieldname, tbytes), ids, weights, values in self.iter_terms():
-            for d, w, v in zip(ids, weights, values):
-                yield fieldname, tbytes, d, w, v
+        for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
+            start = 0
+            for d, w, end in zip(ids, weights, ends):
+                yield fieldname, tbytes, d, w, bytes(blob[start:end])
+                start = end
 
     def write_to(self, fieldwriter, schema, lengths) -> None:
         """Write every term's posting blocks and term info into ``fieldwriter``'s files."""
         postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
         blocklimit = fieldwriter._codec._blocklimit
         lastfield, field_lengths, fixedsize = None, b"", None
-        for (fieldname, tbytes), ids, weights, values in self.iter_terms():
+        for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
             if fieldname != lastfield:
                 if lastfield is not None:
                     fieldwriter.finish_field()
@@ -382,8 +409,8 @@ class TermPool:
                 fixedsize = fieldobj.format.fixed_value_size()
                 field_lengths = _length_bytes(lengths, fieldname)
                 lastfield = fieldname
-            info = write_term(postfile, _blocks(ids, weights, values, field_lengths, fixedsize, blocklimit))
-            tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
+            blocks = _blocks(ids, weights, blob, ends, field_lengths, fixedsize, blocklimit)
+            tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, write_term(postfile, blocks).to_bytes())
         if lastfield is not None:
             fieldwriter.finish_field()
 
