@@ -369,14 +369,16 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
     """Re-rank the top articles by how closely their titles follow the query's words."""
     if not len(docs) or not words:
         return docs, score[docs]
-    qfold = [w.folded for w in words]
+    # words typed with diacritics match only their exact form, the others any form
+    exact_words = {w.exact for w in words if w.accented}
+    qfold = [("=" + w.exact) if w.accented else w.folded for w in words]
     qpairs = set(zip(qfold, qfold[1:]))
-    accented = {w.exact for w in words} if any(w.accented for w in words) else set()
+    accented = {w.exact for w in words} if exact_words else set()
     new = score[docs].astype(np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
         terms = syllables(title)
-        tfold = [t.folded for t in terms]
+        tfold = [("=" + t.exact) if t.exact in exact_words else t.folded for t in terms]
         p = rank.title_power
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p
         bonus -= rank.title_length * math.log(max(len(tfold), 1))

@@ -41,6 +41,18 @@ def test_exact_forms_outrank_folded_ones(index_dir: Path) -> None:
     assert got.index("nam-moi") < got.index("nam-dinh")
 
 
+def test_title_order_counts_only_exact_forms_of_accented_words(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        Article(id="dien-dam", title="Tiết lộ nội dung điện đàm của hai tổng thống", body="Cuộc điện đàm kéo dài."),
+        Article(id="dien-dam-bao", title="Quyền lợi của khách hàng sử dụng điện được đảm bảo",
+                body="Khách hàng sử dụng điện yên tâm."),
+    ])
+    # "điện đảm" typed with diacritics: the title with "điện … đảm" beats the adjacent "điện đàm"
+    assert ids(tmp_path, "dụng điện đảm")[0] == "dien-dam-bao"
+    assert ids(tmp_path, "điện đàm")[0] == "dien-dam"
+    assert set(ids(tmp_path, "dien dam")) == {"dien-dam", "dien-dam-bao"}
+
+
 def test_unaccented_query_matches_every_form(index_dir: Path) -> None:
     assert {"ban-nha", "ban-nha-2"} <= set(ids(index_dir, "ban nha"))
     assert {"nam-moi", "nam-dinh"} <= set(ids(index_dir, "nam"))
