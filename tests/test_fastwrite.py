@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from whoosh import formats, writing
-from whoosh.codec import base, whoosh3
 
 from indexer import fastwrite
 from indexer.analysis import analyze
@@ -62,9 +61,6 @@ def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch
     articles = ARTICLES + [art(f"extra-{i}", f"Tin số {i}: {t[:40]}", t * (i + 1)) for i, t in enumerate(TEXTS)]
     write_articles(tmp_path / "fast", articles)
     with monkeypatch.context() as m:
-        m.setattr(base.FieldWriter, "add_postings", fastwrite.STOCK_ADD_POSTINGS)
-        m.setattr(whoosh3.W3PostingsWriter, "add_posting", fastwrite.STOCK_ADD_POSTING)
-        m.setattr(whoosh3.W3PostingsWriter, "_write_block", fastwrite.STOCK_WRITE_BLOCK)
         m.setattr(writing, "PostingPool", fastwrite.STOCK_POOL)
         m.setattr(writing.SegmentWriter, "_flush_segment", fastwrite.STOCK_FLUSH_SEGMENT)
         write_articles(tmp_path / "stock", articles)
