@@ -224,6 +224,8 @@ def merge_segments(index_dir: str | Path, *, small_docs: int = SMALL_DOCS, min_s
     merge_lock = ix.lock(MERGE_LOCK)
     if not merge_lock.acquire(blocking=False):
         return None
+    for stale in Path(index_dir).glob(".merge-*"):  # left by a merge that was killed (we hold the lock)
+        shutil.rmtree(stale, ignore_errors=True)
     scratch = Path(index_dir) / f".merge-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         started = time.perf_counter()

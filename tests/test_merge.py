@@ -55,10 +55,12 @@ def test_merge_keeps_every_posting_and_document(tmp_path: Path) -> None:
     _batches(ours, BATCHES)
     shutil.copytree(ours, stock)
     assert _segments(ours) == [3, 3, 4, 5]
+    (ours / ".merge-123-dead").mkdir()  # the scratch folder of a merge that was killed
 
     result = merge_segments(ours, everything=True)
     assert result is not None and result.merged == 4 and result.docs == 15
     assert _segments(ours) == [15]
+    assert not list(ours.glob(".merge-*"))
     writer = open_index(stock, create=False).writer()
     writer.commit(optimize=True)  # Whoosh's own merge, for reference
     assert _postings(ours) == _postings(stock)
