@@ -85,6 +85,11 @@ def pack_ids(deltas: Sequence[int] | np.ndarray) -> array:
     return array("H" if max(deltas, default=0) < 65536 else "I", deltas)
 
 
+def pack_docnums(docnums: Sequence[int]) -> array:
+    """Ascending docnums as a block stores them: delta-encoded (the first absolute), compact."""
+    return pack_ids([b - a for a, b in zip((0, *docnums), docnums)])
+
+
 def pack_weights(weights: Sequence[float]) -> object:
     """None when all are 1.0, one float when all are equal, else an array of floats."""
     first = weights[0] if len(weights) else 1.0
@@ -199,11 +204,7 @@ def _blocks(ids: array, weights: array, blob: bytearray, ends: array, lengths: b
             lens = np.frombuffer(lengths, dtype=np.uint8)[docs] if lengths else np.zeros(1, dtype=np.uint8)
             minlen, maxlen = int(lens.min()), int(lens.max())
         else:
-            prev, deltas = 0, []
-            for d in chunk:
-                deltas.append(d - prev)
-                prev = d
-            packed = pack_ids(deltas)
+            packed = pack_docnums(chunk)
             lens_list = [lengths[d] for d in chunk] if lengths else [0]
             minlen, maxlen = min(lens_list), max(lens_list)
         w = weights[start:end]

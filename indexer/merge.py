@@ -38,7 +38,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from indexer.fastwrite import Block, load_block_data, pack_ids, pack_values, pack_weights, write_term
+from indexer.fastwrite import Block, load_block_data, pack_docnums, pack_ids, pack_values, pack_weights, write_term
 from indexer.index import CODEC_OPTIONS, IndexBusyError, open_index
 
 SMALL_DOCS = 20_000  # segments with fewer documents than this are merged ...
@@ -86,10 +86,9 @@ def _read_blocks(postfile, offset: int) -> Iterator[Block]:
 
 def _inline_block(terminfo: W3TermInfo, fixedsize: int | None) -> Block:
     ids, weights, values = terminfo.inlined_postings()
-    deltas = [b - a for a, b in zip((0, *ids), ids)]
-    return Block(len(ids), pack_ids(deltas), pack_weights(list(weights)), pack_values(list(values), fixedsize),
-                  ids[-1], max(weights), length_to_byte(terminfo.min_length()),
-                  length_to_byte(terminfo.max_length()))
+    return Block(len(ids), pack_docnums(ids), pack_weights(list(weights)), pack_values(list(values), fixedsize),
+                 ids[-1], max(weights), length_to_byte(terminfo.min_length()),
+                 length_to_byte(terminfo.max_length()))
 
 
 def _expand(block: Block, fixedsize: int | None) -> tuple[list[int], list[float], list]:
@@ -122,18 +121,17 @@ def _remap(block: Block, base: int, docmap: dict[int, int] | None, fixedsize: in
         ids[0] += base
         values = block.values if fixedsize is not None and fixedsize >= 0 else pack_values(block.values, fixedsize)
         return Block(block.count, pack_ids(ids), block.weights, values,
-                      block.maxid + base, block.maxweight, block.minlen, block.maxlen)
+                     block.maxid + base, block.maxweight, block.minlen, block.maxlen)
     ids, weights, values = _expand(block, fixedsize)
     keep = [i for i, d in enumerate(ids) if d in docmap]
     if not keep:
         return None
     new_ids = [docmap[ids[i]] for i in keep]
     kept_weights = [weights[i] for i in keep]
-    deltas = [b - a for a, b in zip((0, *new_ids), new_ids)]
     # the block's length bounds still hold for the documents kept
-    return Block(len(keep), pack_ids(deltas), pack_weights(kept_weights),
-                  pack_values([values[i] for i in keep], fixedsize), new_ids[-1], max(kept_weights),
-                  block.minlen, block.maxlen)
+    return Block(len(keep), pack_docnums(new_ids), pack_weights(kept_weights),
+                 pack_values([values[i] for i in keep], fixedsize), new_ids[-1], max(kept_weights),
+                 block.minlen, block.maxlen)
 
 
 # -- merging -----------------------------------------------------------------------------
