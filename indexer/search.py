@@ -369,9 +369,12 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
     """Re-rank the top articles by how closely their titles follow the query's words."""
     if not len(docs) or not words:
         return docs, score[docs]
-    # words typed with diacritics match only their exact form, the others any form
+    # words typed with diacritics match only their exact form, the others any form; when at
+    # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
     exact_words = {w.exact for w in words if w.accented}
-    qfold = [("=" + w.exact) if w.accented else w.folded for w in words]
+    if 2 * len(exact_words) >= len(words):
+        exact_words = {w.exact for w in words}
+    qfold = [("=" + w.exact) if w.exact in exact_words else w.folded for w in words]
     qpairs = set(zip(qfold, qfold[1:]))
     accented = {w.exact for w in words} if exact_words else set()
     new = score[docs].astype(np.float64)

@@ -53,6 +53,19 @@ def test_title_order_counts_only_exact_forms_of_accented_words(tmp_path: Path) -
     assert set(ids(tmp_path, "dien dam")) == {"dien-dam", "dien-dam-bao"}
 
 
+def test_plain_words_in_a_query_typed_with_diacritics_mean_their_exact_form(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        Article(id="vi-tone", title="Xử tử chỉ huy vì hèn nhát", lead="Vì hèn nhát, các chỉ huy hèn nhát bị xử tử.",
+                body="Chỉ huy bị xử tử vì hèn nhát, vì bỏ chạy và vì thua trận. Vì hèn nhát, họ bị lên án."),
+        Article(id="vi-plain", title="Ngư dân lên án tàu cá có hành vi hèn nhát trên vùng biển",
+                body="Tàu cá có hành vi hèn nhát. " + "Ngư dân ra khơi đánh bắt hải sản trên vùng biển. " * 40),
+    ])
+    # "vi" among words typed with diacritics means "vi" (hành vi), not "vì"
+    assert ids(tmp_path, "vi hèn nhát")[0] == "vi-plain"
+    assert ids(tmp_path, "vì hèn nhát")[0] == "vi-tone"
+    assert set(ids(tmp_path, "vi hen nhat")) == {"vi-tone", "vi-plain"}
+
+
 def test_unaccented_query_matches_every_form(index_dir: Path) -> None:
     assert {"ban-nha", "ban-nha-2"} <= set(ids(index_dir, "ban nha"))
     assert {"nam-moi", "nam-dinh"} <= set(ids(index_dir, "nam"))
