@@ -201,6 +201,21 @@ def code_parts(word: Term, text: str) -> list[Term]:
     return parts
 
 
+def split_codes(words: list[Term]) -> list[Term]:
+    """``words`` with each code ("5.000", "TP.HCM", "8/1") replaced by its parts.
+
+    For comparing word order: "8/1" in a headline then follows "8 1" typed in a query.  Parts
+    keep the code's position and offsets.
+    """
+    out: list[Term] = []
+    for w in words:
+        if _JOINER_RE.search(w.exact):
+            out.extend(Term(*_forms(m.group()), w.pos, w.start, w.end, "part") for m in PART_RE.finditer(w.exact))
+        else:
+            out.append(w)
+    return out
+
+
 def _pyvi_compounds(text: str) -> list[list[str]]:
     """pyvi's multi-syllable words in ``text``, each as its list of normalised syllables."""
     from pyvi import ViTokenizer  # imported lazily: loading its model takes ~0.5 s

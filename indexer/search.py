@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from whoosh.query import Phrase
 
-from indexer.analysis import Term, pair_key, syllables
+from indexer.analysis import Term, pair_key, split_codes, syllables
 from indexer.engine import Snapshot, get_engine
 from indexer.highlight import Wanted, highlight, snippet
 from indexer.index import DEFAULT_INDEX_DIR
@@ -369,6 +369,7 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
     """Re-rank the top articles by how closely their titles follow the query's words."""
     if not len(docs) or not words:
         return docs, score[docs]
+    words = split_codes(words)
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
     exact_words = {w.exact for w in words if w.accented}
@@ -380,7 +381,7 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
     new = score[docs].astype(np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
-        terms = syllables(title)
+        terms = split_codes(syllables(title))
         tfold = [("=" + t.exact) if t.exact in exact_words else t.folded for t in terms]
         p = rank.title_power
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p

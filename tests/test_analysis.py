@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyze, fold, has_diacritics, normalize_word, syllables
+from indexer.analysis import analyze, fold, has_diacritics, normalize_word, split_codes, syllables
 
 
 def exacts(text: str) -> list[str]:
@@ -127,3 +127,9 @@ def test_analysis_with_compounds_never_fails(text: str) -> None:
         if t.kind == "compound":
             assert t.exact.replace("_", " ") == " ".join(
                 w.exact for w in syllables(text[t.start : t.end]))
+
+
+def test_split_codes_replaces_codes_by_their_parts() -> None:
+    words = split_codes(syllables("Hôm nay 8/1, TP.HCM giảm 5.000 đồng"))
+    assert [w.folded for w in words] == ["hom", "nay", "8", "1", "tp", "hcm", "giam", "5", "000", "dong"]
+    assert [w.kind for w in words].count("part") == 6

@@ -66,6 +66,17 @@ def test_plain_words_in_a_query_typed_with_diacritics_mean_their_exact_form(tmp_
     assert set(ids(tmp_path, "vi hen nhat")) == {"vi-tone", "vi-plain"}
 
 
+def test_codes_in_titles_follow_their_parts_typed_apart(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        Article(id="date", title="Giá vàng hôm nay 8/1 giảm nhẹ", body="Giá vàng giảm nhẹ."),
+        Article(id="words", title="Giá vàng hôm nay tăng 8 triệu, vượt mốc 1 tỷ",
+                body="Hôm nay giá vàng tăng 8 triệu. Hôm nay giá vượt 1 tỷ."),
+    ])
+    # "8 1" typed apart follows the date "8/1" in the title's word order
+    assert ids(tmp_path, "hom nay 8 1")[0] == "date"
+    assert ids(tmp_path, "hôm nay 8/1")[0] == "date"
+
+
 def test_unaccented_query_matches_every_form(index_dir: Path) -> None:
     assert {"ban-nha", "ban-nha-2"} <= set(ids(index_dir, "ban nha"))
     assert {"nam-moi", "nam-dinh"} <= set(ids(index_dir, "nam"))
