@@ -106,3 +106,31 @@ def test_missing_data_is_skipped(compare: ModuleType, tmp_path: Path, capsys: py
     assert compare.main(["--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.json")]) == 0
     assert "skipped" in capsys.readouterr().out
     assert not (tmp_path / "x.json").exists()
+
+
+def test_known_item_groups_and_ceiling() -> None:
+    spec = importlib.util.spec_from_file_location("known_items", ROOT / "benchmarks" / "known_items.py")
+    assert spec and spec.loader
+    known_items = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(known_items)
+    titles = {"short": "Cháy lớn ở chợ Hà Nội", "long": "Cháy lớn ở chợ Hà Nội, ba người chết",
+              "storm": "Bão lớn đổ bộ", "other": "Chạy lớn ở chợ"}
+
+    def q(qid: str, kind: str, text: str, target: str) -> dict:
+        return {"qid": qid, "kind": kind, "query": text, "relevant": {target: 1}}
+
+    rows = {r["qid"]: r for r in known_items.classify([
+        q("1", "known-item-accented", "cháy lớn ở chợ", "short"),
+        q("2", "known-item-accented", "cháy lớn ở chợ", "long"),
+        q("3", "known-item-unaccented", "chay lon o cho", "short"),
+        q("4", "known-item-unaccented", "chay lon ba nguoi", "long"),
+        q("5", "known-item-accented", "bão lớn", "storm"),
+        {"qid": "6", "kind": "event", "query": "cháy", "relevant": {"short": 1}},
+    ], titles)}
+    assert "6" not in rows
+    # typed with diacritics, "chạy" is another word; folded, it fits too
+    assert (rows["1"]["group"], rows["1"]["fits"], rows["1"]["ceiling"]) == ("ambiguous", 2, 1.0)
+    assert (rows["2"]["group"], rows["2"]["ceiling"]) == ("ambiguous", 0.5)
+    assert (rows["3"]["fits"], rows["3"]["ceiling"]) == (3, 0.5)  # "chạy lớn ở chợ" is shorter
+    assert rows["4"]["group"] == "not verbatim" and rows["5"]["group"] == "unique"
+    assert known_items.shortest_first_rr(5, [5, 9]) == 0.75
