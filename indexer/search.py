@@ -9,7 +9,7 @@ folded title, lead and body fields (title and lead weigh more), plus:
 * coverage: articles with more of the query's words, in the title above all, first;
 * a mild, configurable preference for recent articles;
 * then the top 50 are re-ranked by their titles: the query's words in order, adjacent
-  pairs and exact forms (each share raised to a power, so near-complete titles gain).
+  (or nearly adjacent) pairs and exact forms (each share raised to a power, so near-complete titles gain).
 
 Acronym and province-name alternatives come from ``indexer.query`` and weigh less.
 """
@@ -57,6 +57,7 @@ class Ranking:
     min_match: float = 0.6  # share of words an article must have (rounded up) to match
     title_order: float = 60.0  # re-ranking: share of the query's words found in order in the title
     title_pairs: float = 30.0  # re-ranking: share of the query's word pairs found adjacent in the title
+    title_near_pairs: float = 0.5  # re-ranking: a pair with one word between counts this much of an adjacent one
     title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
     title_length: float = 0.0  # re-ranking: penalty per log of the title's length in words
     title_power: float = 6.0  # re-ranking: exponent on the shares (higher: only near-complete titles gain)
@@ -387,7 +388,10 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p
         bonus -= rank.title_length * math.log(max(len(tfold), 1))
         if qpairs:
-            bonus += rank.title_pairs * (len(qpairs & set(zip(tfold, tfold[1:]))) / len(qpairs)) ** p
+            adjacent = qpairs & set(zip(tfold, tfold[1:]))
+            near = (qpairs & set(zip(tfold, tfold[2:]))) - adjacent  # one word between
+            found = len(adjacent) + rank.title_near_pairs * len(near)
+            bonus += rank.title_pairs * (found / len(qpairs)) ** p
         if accented:
             bonus += rank.title_exact * (len(accented & {t.exact for t in terms}) / len(accented)) ** p
         new[i] += bonus

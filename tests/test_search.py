@@ -11,7 +11,7 @@ import pytest
 from indexer.index import delete_articles, write_articles
 from indexer.models import Article
 from indexer.query import parse_query
-from indexer.search import SearchRequest, search
+from indexer.search import Ranking, SearchRequest, search
 
 
 def ids(index_dir: Path, q: str, **kw) -> list[str]:
@@ -75,6 +75,18 @@ def test_codes_in_titles_follow_their_parts_typed_apart(tmp_path: Path) -> None:
     # "8 1" typed apart follows the date "8/1" in the title's word order
     assert ids(tmp_path, "hom nay 8 1")[0] == "date"
     assert ids(tmp_path, "hôm nay 8/1")[0] == "date"
+
+
+def test_nearly_adjacent_title_words_count_in_re_ranking(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        Article(id="near", title="Việt Nam là đối tác chiến lược của Lào", body="Hai nước hợp tác."),
+        Article(id="far", title="Việt Nam và Úc sẽ nâng quan hệ lên đối tác chiến lược",
+                body="Việt Nam và Úc là đối tác. Quan hệ đối tác chiến lược giữa Việt Nam và Úc."),
+    ])
+    query = "viet nam doi tac chien luoc"
+    assert ids(tmp_path, query)[0] == "near"  # "nam … đối" one word apart counts half a pair
+    hits = search(SearchRequest(q=query), tmp_path, Ranking(title_near_pairs=0.0)).hits
+    assert hits[0].id == "far"  # the body alone would put the other first
 
 
 def test_unaccented_query_matches_every_form(index_dir: Path) -> None:
