@@ -56,8 +56,8 @@ class Ranking:
     recency_days: float = 365.0
     min_match: float = 0.6  # share of words an article must have (rounded up) to match
     title_order: float = 60.0  # re-ranking: share of the query's words found in order in the title
-    title_pairs: float = 30.0  # re-ranking: share of the query's word pairs found adjacent in the title
-    title_near_pairs: float = 0.5  # re-ranking: a pair with one word between counts this much of an adjacent one
+    title_pairs: float = 60.0  # re-ranking: share of the query's word pairs found adjacent in the title
+    title_near_pairs: float = 0.67  # re-ranking: a pair with one word between counts this much of an adjacent one
     title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
     title_length: float = 0.0  # re-ranking: penalty per log of the title's length in words
     title_power: float = 6.0  # re-ranking: exponent on the shares (higher: only near-complete titles gain)

@@ -84,7 +84,7 @@ def test_nearly_adjacent_title_words_count_in_re_ranking(tmp_path: Path) -> None
                 body="Việt Nam và Úc là đối tác. Quan hệ đối tác chiến lược giữa Việt Nam và Úc."),
     ])
     query = "viet nam doi tac chien luoc"
-    assert ids(tmp_path, query)[0] == "near"  # "nam … đối" one word apart counts half a pair
+    assert ids(tmp_path, query)[0] == "near"  # "nam … đối", one word apart, counts two thirds of a pair
     hits = search(SearchRequest(q=query), tmp_path, Ranking(title_near_pairs=0.0)).hits
     assert hits[0].id == "far"  # the body alone would put the other first
 
