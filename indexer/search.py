@@ -373,9 +373,8 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
     words = split_codes(words)
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
-    exact_words = {w.exact for w in words if w.accented}
-    if 2 * len(exact_words) >= len(words):
-        exact_words = {w.exact for w in words}
+    marked = [w.exact for w in words if w.accented]
+    exact_words = {w.exact for w in words} if 2 * len(marked) >= len(words) else set(marked)
     qfold = [("=" + w.exact) if w.exact in exact_words else w.folded for w in words]
     qpairs = set(zip(qfold, qfold[1:]))
     accented = {w.exact for w in words} if exact_words else set()
