@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -51,3 +52,17 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stats = write_articles(path, ARTICLES)
     assert stats.indexed == len(ARTICLES)
     return path
+
+
+def cp1258_bytes(text: str) -> bytes:
+    """Vietnamese as Windows-1258 writes it: base letter plus a combining tone where needed."""
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += (base + tones).encode("cp1258")
+    return bytes(out)

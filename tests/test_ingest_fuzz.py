@@ -14,7 +14,6 @@ import json
 import random
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from indexer.legacy import encode_legacy
 from indexer.models import Article, Problem
 from indexer.search import SearchRequest, search
 from indexer.sources import read_articles
+from tests.conftest import cp1258_bytes
 
 SEED = 20240531
 VI_TITLE = "Người dân Hà Nội đón năm mới trong mưa phùn"
@@ -41,20 +41,6 @@ def rec(id: str, title: str = VI_TITLE, body: str = VI_BODY, **kw: object) -> di
 
 def jline(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n"
-
-
-def cp1258(text: str) -> bytes:
-    """Windows-1258 bytes of Vietnamese text (tone marks as combining characters, as Windows writes it)."""
-    out = bytearray()
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out += ch.encode("cp1258")
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", ch)
-            tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
-            out += (base + tones).encode("cp1258")
-    return bytes(out)
 
 
 def legacy_bytes(text: str, encoding: str) -> bytes:
@@ -161,7 +147,7 @@ def build_corpus(root: Path) -> Expect:
 
     # 7. mixed and legacy encodings
     suspicious = encode_legacy("tôi đi học ở hà nội", "tcvn3") + " Müller Größe über Ärger"  # half legacy
-    cp = cp1258(json.dumps(rec("enc-cp1258", title="Bão lũ miền Trung gây thiệt hại"), ensure_ascii=False))
+    cp = cp1258_bytes(json.dumps(rec("enc-cp1258", title="Bão lũ miền Trung gây thiệt hại"), ensure_ascii=False))
     tcvn3_title = "Người dân đón năm mới trong mưa phùn"
     vni_title = "Người dân Hà Nội đón năm mới trong mưa phùn"
     lines = [jline(rec("enc-utf8")), cp + b"\n",

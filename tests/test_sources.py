@@ -24,6 +24,7 @@ from indexer.legacy import (
 )
 from indexer.models import Article, Problem
 from indexer.sources import count_records, iter_files, parse_published, read_articles
+from tests.conftest import cp1258_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_87d1a404c8769f4e.txt"
@@ -52,20 +53,6 @@ def jsonl(path: Path, *records: object) -> Path:
 
 def rec(i: str = "a1", title: str = "Tiêu đề", body: str = "Nội dung bài viết.", **extra: object) -> dict:
     return {"id": i, "title": title, "body": body, **extra}
-
-
-def cp1258_bytes(text: str) -> bytes:
-    """Encode Vietnamese as Windows-1258 would: base letter plus a combining tone where needed."""
-    out = b""
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out += ch.encode("cp1258")
-        except UnicodeEncodeError:
-            decomposed = unicodedata.normalize("NFD", ch)
-            tone = "".join(c for c in decomposed if c in "\u0300\u0301\u0303\u0309\u0323")
-            base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tone))
-            out += base.encode("cp1258") + tone.encode("cp1258")
-    return out
 
 
 # --------------------------------------------------------------------------- parse_published
