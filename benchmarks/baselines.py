@@ -171,7 +171,7 @@ class WhooshPlainEngine:
     def build(self, index_dir: Path, articles: Sequence[Article]) -> None:
         from whoosh import index as whoosh_index
 
-        from indexer import fastwrite
+        from indexer.store import termpool as fastwrite
 
         fastwrite.uninstall()  # Whoosh as shipped (this runs in its own benchmark process)
         index_dir.mkdir(parents=True, exist_ok=True)

@@ -34,8 +34,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from benchmarks.baselines import Engine, Ranker, make_engine  # noqa: E402
 from indexer.evaluate import load_queries, run_queries, timtin_ranker  # noqa: E402
+from indexer.ingest.sources import read_articles  # noqa: E402
 from indexer.models import Article  # noqa: E402
-from indexer.sources import read_articles  # noqa: E402
 
 DATA_FILE = "news-100k.jsonl.gz"
 QUERIES_FILE = "dev-queries.json"
@@ -182,7 +182,7 @@ class TimtinEngine:
                             "--procs", str(self.procs), "--commit-every", str(self.commit_every), "-q"],
                            check=True, cwd=Path(__file__).resolve().parents[1])
             return
-        from indexer.index import write_articles
+        from indexer.store.index import write_articles
 
         write_articles(index_dir, articles, procs=self.procs, commit_every=self.commit_every)
 
@@ -393,7 +393,7 @@ GROUPS = ("pyvi", "analysis (excl. pyvi)", "whoosh writing (add_document, field 
 def profile_timtin(articles: Sequence[Article], workdir: Path, top: int = 30) -> dict:
     """Index ``articles`` in one process under cProfile; time shares of the main stages."""
     from indexer.analysis import analyze
-    from indexer.index import write_articles
+    from indexer.store.index import write_articles
 
     index_dir = workdir / f"profile-timtin-{len(articles)}"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -417,7 +417,7 @@ def profile_timtin(articles: Sequence[Article], workdir: Path, top: int = 30) ->
     tokenizers = cum("indexer/analysis.py", {"__call__", "term_positions"}, sum)
     adding = cum("whoosh/writing.py", {"update_document", "add_document"})
     commit = cum("whoosh/writing.py", {"commit"})
-    regions = cum("indexer/regions.py", {"detect_regions"})
+    regions = cum("indexer/text/regions.py", {"detect_regions"})
     parts = {GROUPS[0]: pyvi, GROUPS[1]: max(tokenizers - pyvi, 0.0), GROUPS[2]: max(adding - tokenizers, 0.0),
              GROUPS[3]: commit, GROUPS[4]: regions}
     parts[GROUPS[5]] = max(total - sum(parts.values()), 0.0)
@@ -497,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
 
     queries = select_queries(all_queries, {a.id for a in articles}) if args.limit else all_queries
     if args.timtin_index and "timtin" in engines:
-        from indexer.index import document_count
+        from indexer.store.index import document_count
 
         if (count := document_count(args.timtin_index)) != len(articles):
             print(f"warning: {args.timtin_index} holds {count:,} articles, not the {len(articles):,} loaded")

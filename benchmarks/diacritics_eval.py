@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.analysis import fold_text, syllables  # noqa: E402
-from indexer.diacritics import BODY_CHARS, DiacriticModel, article_texts  # noqa: E402
+from indexer.assist.diacritics import BODY_CHARS, DiacriticModel, article_texts  # noqa: E402
 
 CORPUS = "news-100k.jsonl.gz"
 

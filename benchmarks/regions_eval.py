@@ -1,4 +1,4 @@
-"""Precision and recall of ``indexer.regions.detect_regions`` on 100 hand-labelled articles.
+"""Precision and recall of ``indexer.text.regions.detect_regions`` on 100 hand-labelled articles.
 
 Labels (``regions_labels.jsonl``, ids and current-province names only, no article text) were made by
 reading title, lead and the start of the body of a seeded sample of the shared corpus: 65 VietNews
@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.regions import detect_regions  # noqa: E402
+from indexer.text.regions import detect_regions  # noqa: E402
 
 LABELS = Path(__file__).with_name("regions_labels.jsonl")
 

@@ -1,4 +1,4 @@
-"""Latency and build cost of autocomplete (``indexer.suggest``) on the 100k corpus.
+"""Latency and build cost of autocomplete (``indexer.assist.suggest``) on the 100k corpus.
 
 Builds a Suggester from the corpus titles (the same ``Suggester.build`` the index uses) and
 times ``complete`` on 1000 prefixes cut from dev queries and headlines (with and without
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.analysis import fold_text  # noqa: E402
-from indexer.suggest import Suggester  # noqa: E402
+from indexer.assist.suggest import Suggester  # noqa: E402
 
 CORPUS = "news-100k.jsonl.gz"
 

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.index import DEFAULT_INDEX_DIR, IndexBusyError, delete_articles, write_articles
 from indexer.models import Article, Problem
+from indexer.store.index import DEFAULT_INDEX_DIR, IndexBusyError, delete_articles, write_articles
 
 
 def _progress(total: int | None, enabled: bool):
@@ -21,10 +21,10 @@ def _progress(total: int | None, enabled: bool):
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from indexer.sources import count_records, read_articles
+    from indexer.ingest.sources import count_records, read_articles
 
     if args.watch:
-        from indexer.watch import watch
+        from indexer.ingest.watch import watch
 
         return watch(args.paths, args.index, interval=args.interval, procs=args.procs, merge=not args.no_merge)
     tty = sys.stderr.isatty() and not args.quiet
@@ -48,7 +48,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     bar.close()
     print(f"timtin: {stats.summary()} into {args.index}", file=sys.stderr)
     if not args.no_merge:
-        from indexer.merge import merge_in_background
+        from indexer.store.merge import merge_in_background
 
         if merge_in_background(args.index):
             print("timtin: merging small segments in the background", file=sys.stderr)
@@ -72,7 +72,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from indexer.merge import merge_segments
+    from indexer.store.merge import merge_segments
 
     try:
         result = merge_segments(args.index, everything=args.all)
@@ -98,7 +98,7 @@ def _plain(html: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from indexer.search import SearchRequest, search
+    from indexer.search.service import SearchRequest, search
 
     try:
         result = search(SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort),

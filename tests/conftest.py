@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import write_articles
 from indexer.models import Article
+from indexer.store.index import write_articles
 
 VN = timezone(timedelta(hours=7))
 

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from indexer.index import write_articles
 from indexer.models import Article
+from indexer.store.index import write_articles
 
 VN = timezone(timedelta(hours=7))
 PARTY_QUERY = "dai hoi dang"  # matches the PARTY articles (ids party-00 … party-13)

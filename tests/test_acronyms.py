@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.acronyms import DEFAULT_PATH, SynonymFormatError, load_synonyms, parse_synonyms
 from indexer.analysis import syllables
+from indexer.text.acronyms import DEFAULT_PATH, SynonymFormatError, load_synonyms, parse_synonyms
 
 
 def words(text: str) -> list[str]:

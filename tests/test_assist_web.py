@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import webapp
-from indexer.diacritics import model_for
-from indexer.index import write_articles
+from indexer.assist.diacritics import model_for
+from indexer.assist.suggest import suggester_for
 from indexer.models import Article
-from indexer.suggest import suggester_for
+from indexer.store.index import write_articles
 
 FLOOD = "bão lũ miền Trung"
 

@@ -25,7 +25,7 @@ import pytest
 from conftest_web import build_fixture_index, fixture_articles
 
 import webapp
-from indexer.index import open_index
+from indexer.store.index import open_index
 
 ROOT = Path(__file__).resolve().parents[1]
 TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")

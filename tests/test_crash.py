@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import build_parser
-from indexer.engine import get_engine
-from indexer.index import open_index
-from indexer.search import SearchRequest, search
+from indexer.search.service import SearchRequest, search
+from indexer.store.engine import get_engine
+from indexer.store.index import open_index
 
 ROOT = Path(__file__).resolve().parents[1]
 N_ARTICLES = 3000

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from indexer.analysis import normalize_text
-from indexer.diacritics import MODEL_FILE, DiacriticModel, article_texts, model_for
-from indexer.index import write_articles
+from indexer.assist.diacritics import MODEL_FILE, DiacriticModel, article_texts, model_for
 from indexer.models import Article
+from indexer.store.index import write_articles
 
 VN = timezone(timedelta(hours=7))
 
@@ -119,7 +119,7 @@ def test_model_for_follows_the_index(tmp_path: Path) -> None:
 
 
 def test_model_is_loaded_from_its_file(tmp_path: Path) -> None:
-    from indexer import diacritics
+    from indexer.assist import diacritics
 
     write_articles(tmp_path, [_article(i, t) for i, t in enumerate(TEXTS)])
     built = model_for(tmp_path)

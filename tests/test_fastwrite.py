@@ -9,8 +9,9 @@ from whoosh import formats, writing
 
 from indexer import fastwrite
 from indexer.analysis import analyze
-from indexer.index import open_index, write_articles
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
+from indexer.store import termpool
+from indexer.store.index import open_index, write_articles
 from tests.conftest import ARTICLES, art
 
 TEXTS = [
@@ -61,8 +62,8 @@ def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch
     articles = ARTICLES + [art(f"extra-{i}", f"Tin số {i}: {t[:40]}", t * (i + 1)) for i, t in enumerate(TEXTS)]
     write_articles(tmp_path / "fast", articles)
     with monkeypatch.context() as m:
-        m.setattr(writing, "PostingPool", fastwrite.STOCK_POOL)
-        m.setattr(writing.SegmentWriter, "_flush_segment", fastwrite.STOCK_FLUSH_SEGMENT)
+        m.setattr(writing, "PostingPool", termpool.STOCK_POOL)
+        m.setattr(writing.SegmentWriter, "_flush_segment", termpool.STOCK_FLUSH_SEGMENT)
         write_articles(tmp_path / "stock", articles)
     fast, stock = _dump(tmp_path / "fast"), _dump(tmp_path / "stock")
     assert len(fast) > 500
@@ -93,17 +94,17 @@ def test_packed_values_behave_like_a_tuple() -> None:
     assert [packed[i] for i in range(4)] == values and packed[-1] == values[-1] and packed[1:3] == tuple(values[1:3])
     again = pickle.loads(pickle.dumps(packed, 5))
     assert list(again) == values
-    assert fastwrite.pack_ids([70000, 1]).typecode == "I" and fastwrite.pack_ids([5, 1]).typecode == "H"
-    assert fastwrite.pack_weights([1.0, 1.0]) is None and fastwrite.pack_weights([2.0, 2.0]) == 2.0
+    assert termpool.pack_ids([70000, 1]).typecode == "I" and termpool.pack_ids([5, 1]).typecode == "H"
+    assert termpool.pack_weights([1.0, 1.0]) is None and termpool.pack_weights([2.0, 2.0]) == 2.0
 
 
 def test_pool_spilling_to_runs_writes_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import indexer.index as index_module
+    import indexer.store.index as index_module
 
     articles = [art(f"{a.id}-{i}", a.title, (a.body + " ") * (i % 7 + 1), a.lead) for i in range(40) for a in ARTICLES]
     write_articles(tmp_path / "memory", articles)
     spills: list[int] = []
-    original_spill = fastwrite.TermPool._spill
+    original_spill = termpool.TermPool._spill
 
     def counting_spill(self) -> None:
         spills.append(len(self.terms))
@@ -112,7 +113,7 @@ def test_pool_spilling_to_runs_writes_the_same_index(tmp_path: Path, monkeypatch
     def small_writer(ix, timeout, procs=1):
         return ix.writer(limitmb=1, codec=index_module.W3Codec(**index_module.CODEC_OPTIONS))
 
-    monkeypatch.setattr(fastwrite.TermPool, "_spill", counting_spill)
+    monkeypatch.setattr(termpool.TermPool, "_spill", counting_spill)
     monkeypatch.setattr(index_module, "_writer", small_writer)
     write_articles(tmp_path / "runs", articles)
     assert len(spills) >= 1  # one run on disk plus the rest in memory: merged term by term

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import cli
-from indexer.index import open_index, write_articles
-from indexer.legacy import encode_legacy
+from indexer.ingest.sources import read_articles
 from indexer.models import Article, Problem
-from indexer.search import SearchRequest, search
-from indexer.sources import read_articles
+from indexer.search.service import SearchRequest, search
+from indexer.store.index import open_index, write_articles
+from indexer.text.legacy import encode_legacy
 from tests.conftest import cp1258_bytes
 
 SEED = 20240531

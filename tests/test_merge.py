@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import delete_articles, open_index, write_articles
-from indexer.merge import merge_segments, small_segments
-from indexer.search import SearchRequest, search
+from indexer.search.service import SearchRequest, search
+from indexer.store.index import delete_articles, open_index, write_articles
+from indexer.store.merge import merge_segments, small_segments
 from tests.conftest import ARTICLES, art
 
 
@@ -82,7 +82,7 @@ def test_merge_drops_documents_deleted_before_it(tmp_path: Path) -> None:
 
 
 def test_deletions_made_during_a_merge_survive_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import indexer.merge as merge
+    import indexer.store.merge as merge
 
     _batches(tmp_path, BATCHES)
     original = merge._write_merged
@@ -100,7 +100,7 @@ def test_deletions_made_during_a_merge_survive_it(tmp_path: Path, monkeypatch: p
 
 
 def test_only_one_merge_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import indexer.merge as merge
+    import indexer.store.merge as merge
 
     _batches(tmp_path, BATCHES)
     inside, release, results = threading.Event(), threading.Event(), []

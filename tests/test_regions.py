@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.analysis import fold_text, syllables
-from indexer.regions import canonical_region, detect_regions, find_region_mentions, provinces, region_aliases
+from indexer.text.regions import canonical_region, detect_regions, find_region_mentions, provinces, region_aliases
 
 HCM = "Thành phố Hồ Chí Minh"
 OLD_TO_NEW = {

@@ -1,4 +1,4 @@
-"""Related articles (indexer.related) on a small index: same topic first, never the article itself."""
+"""Related articles (indexer.assist.related) on a small index: same topic first, never the article itself."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import write_articles
+from indexer.assist.related import related
 from indexer.models import Article
-from indexer.related import related
+from indexer.store.index import write_articles
 
 VN = timezone(timedelta(hours=7))
 

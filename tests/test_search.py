@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import delete_articles, write_articles
 from indexer.models import Article
-from indexer.query import parse_query
-from indexer.search import Ranking, SearchRequest, search
+from indexer.search.query import parse_query
+from indexer.search.service import Ranking, SearchRequest, search
+from indexer.store.index import delete_articles, write_articles
 
 
 def ids(index_dir: Path, q: str, **kw) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests for indexer.sources (file ingestion) and indexer.legacy (TCVN3/VNI conversion)."""
+"""Tests for indexer.ingest.sources (file ingestion) and indexer.text.legacy (TCVN3/VNI conversion)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import sources
-from indexer.legacy import (
+from indexer.ingest import sources
+from indexer.ingest.sources import count_records, iter_files, parse_published, read_articles
+from indexer.models import Article, Problem
+from indexer.text.legacy import (
     assess_legacy,
     convert_legacy,
     detect_legacy,
     encode_legacy,
     is_vietnamese_syllable,
 )
-from indexer.models import Article, Problem
-from indexer.sources import count_records, iter_files, parse_published, read_articles
 from tests.conftest import cp1258_bytes
 
 ROOT = Path(__file__).resolve().parents[1]

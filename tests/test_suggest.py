@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index import write_articles
+from indexer.assist.suggest import SUGGEST_FILE, Suggester, suggester_for
 from indexer.models import Article
-from indexer.suggest import SUGGEST_FILE, Suggester, suggester_for
+from indexer.store.index import write_articles
 
 VN = timezone(timedelta(hours=7))
 

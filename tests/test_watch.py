@@ -6,8 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from indexer.search import SearchRequest, search
-from indexer.watch import watch
+from indexer.ingest.watch import watch
+from indexer.search.service import SearchRequest, search
 
 
 def _wait_for(pred, timeout: float = 20.0) -> bool:

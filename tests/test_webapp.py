@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import webapp
-from indexer.index import write_articles
 from indexer.models import Article
+from indexer.store.index import write_articles
 from webapp.server import gunicorn_options, serve
 from webapp.validation import clean
 from webapp.views import vn_date, vn_number

@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import webapp
-from indexer.index import write_articles
 from indexer.models import Article
+from indexer.store.index import write_articles
 
 PAYLOADS = [
     '<script>alert("xss")</script>',

@@ -1,6 +1,6 @@
 """Search assistance for the web app: "did you mean" restoration and autocomplete.
 
-Both models are learned from the index (``indexer.diacritics``, ``indexer.suggest``) and take
+Both models are learned from the index (``indexer.assist.diacritics``, ``indexer.assist.suggest``) and take
 seconds to build on a big index, so the app warms them in a background thread at start and a
 request never waits for a build: until a model is ready, there is no suggestion and no completion.
 """
@@ -13,8 +13,8 @@ import time
 
 from flask import Flask, current_app
 
-from indexer.diacritics import model_for
-from indexer.suggest import suggester_for
+from indexer.assist.diacritics import model_for
+from indexer.assist.suggest import suggester_for
 
 log = logging.getLogger(__name__)
 

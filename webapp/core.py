@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from indexer.engine import Snapshot, get_engine
-from indexer.search import SearchRequest, SearchResult, search
+from indexer.search.service import SearchRequest, SearchResult, search
+from indexer.store.engine import Snapshot, get_engine
 from webapp.assist import assist
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS
+from indexer.search.service import FACET_FIELDS, MAX_PER_PAGE, SORTS
 from webapp.validation import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,

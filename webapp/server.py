@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from indexer.index import open_index
+from indexer.store.index import open_index
 from webapp import create_app
 
 

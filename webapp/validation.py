@@ -9,8 +9,8 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.regions import canonical_region
-from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
+from indexer.search.service import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
+from indexer.text.regions import canonical_region
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS_DEPTH = 10_000  # page * per_page may not go beyond this

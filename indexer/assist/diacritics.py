@@ -528,7 +528,7 @@ class IndexCache(Generic[T]):
         return index_dir / self.filename if self.filename else None
 
     def _rebuild(self, key: str, index_dir: Path) -> None:
-        from indexer.engine import get_engine
+        from indexer.store.engine import get_engine
 
         snap = get_engine(index_dir).snapshot()
         obj = self._build(snap)
@@ -555,7 +555,7 @@ class IndexCache(Generic[T]):
         return generation, obj
 
     def get(self, index_dir: str | Path, wait: bool = False) -> T:
-        from indexer.engine import get_engine
+        from indexer.store.engine import get_engine
 
         index_dir = Path(index_dir)
         key = str(index_dir.resolve())

@@ -8,7 +8,7 @@ Decisions worth knowing:
 
 * Decoding: a BOM (UTF-8/16/32) wins; otherwise UTF-8, then Windows-1258 (NFC-normalised), else a
   ``FILE:0: not valid UTF-8 ...`` problem.  ``.jsonl`` files are decoded line by line, so a bad line
-  costs only that line.  Text that looks like legacy TCVN3/VNI Vietnamese (see :mod:`indexer.legacy`)
+  costs only that line.  Text that looks like legacy TCVN3/VNI Vietnamese (see :mod:`indexer.text.legacy`)
   is converted when confident, otherwise reported as ``looks like TCVN3/VNI legacy encoding``.
 * Every field is NFC-normalised, stripped, has NUL removed and ``\\r\\n`` turned into ``\\n``.
 * A record with a missing, empty or non-string ``id``/``title``/``body``, or a non-string optional
@@ -35,8 +35,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .legacy import LEGACY_NAMES, assess_legacy, convert_legacy
-from .models import Article, Problem
+from indexer.models import Article, Problem
+from indexer.text.legacy import LEGACY_NAMES, assess_legacy, convert_legacy
 
 __all__ = ["SUPPORTED_SUFFIXES", "count_records", "iter_files", "parse_published", "read_articles", "read_files"]
 

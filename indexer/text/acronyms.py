@@ -18,7 +18,7 @@ from pathlib import Path
 
 from indexer.analysis import PART_RE, syllables
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "acronyms.tsv"
+DEFAULT_PATH = Path(__file__).parent.parent / "data" / "acronyms.tsv"
 
 Form = tuple[str, ...]  # folded words
 _CODE_PUNCT = re.compile(r"[.&/\-]")

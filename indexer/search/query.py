@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.acronyms import load_synonyms
 from indexer.analysis import Term, syllables
-from indexer.regions import find_region_mentions, region_aliases
+from indexer.text.acronyms import load_synonyms
+from indexer.text.regions import find_region_mentions, region_aliases
 
 MAX_WORDS = 32  # words beyond this are ignored (a 10,000-character query stays cheap)
 EXPANSION_WEIGHT = 0.6  # weight of an acronym or province-name alternative

@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from indexer.acronyms import form_variants
 from indexer.analysis import CLAUSE_BREAK_RE, PART_RE, normalize_word
+from indexer.text.acronyms import form_variants
 
-DATA_PATH = Path(__file__).parent / "data" / "provinces.json"
+DATA_PATH = Path(__file__).parent.parent / "data" / "provinces.json"
 
 MAX_REGIONS = 3
 RELATIVE_FLOOR = 0.25  # a region needs this share of the best region's evidence (unless in the title)

@@ -11,7 +11,7 @@ folded title, lead and body fields (title and lead weigh more), plus:
 * then the top 50 are re-ranked by their titles: the query's words in order, adjacent
   (or nearly adjacent) pairs and exact forms (each share raised to a power, so near-complete titles gain).
 
-Acronym and province-name alternatives come from ``indexer.query`` and weigh less.
+Acronym and province-name alternatives come from ``indexer.search.query`` and weigh less.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import numpy as np
 from whoosh.query import Phrase
 
 from indexer.analysis import Term, pair_key, split_codes, syllables
-from indexer.engine import Snapshot, get_engine
-from indexer.highlight import Wanted, highlight, snippet
-from indexer.index import DEFAULT_INDEX_DIR
-from indexer.query import Item, ParsedQuery, parse_query, required
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.search.highlight import Wanted, highlight, snippet
+from indexer.search.query import Item, ParsedQuery, parse_query, required
+from indexer.store.engine import Snapshot, get_engine
+from indexer.store.index import DEFAULT_INDEX_DIR
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")

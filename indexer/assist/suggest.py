@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.analysis import fold, syllables
-from indexer.diacritics import (
+from indexer.assist.diacritics import (
     BITS,
     NOCASE,
     SEP_SENTENCE,
@@ -64,7 +64,7 @@ def _minutes(published: object) -> int | None:
         except ValueError:
             return None
     if isinstance(published, datetime):
-        from indexer.index import published_minutes
+        from indexer.store.index import published_minutes
 
         return published_minutes(published)
     return None

@@ -5,7 +5,7 @@ For a newsroom that drops exported articles into a folder.  The folder is scanne
 the same for one scan (so half-written files are not read).  What was indexed is remembered
 in ``<index>/watch-state.json``, so a restarted watcher does not index everything again.
 Removing a file does not remove its articles (use ``timtin delete``).  After a batch, small
-segments are merged in a separate process when enough have piled up (``indexer.merge``).
+segments are merged in a separate process when enough have piled up (``indexer.store.merge``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import sys
 import threading
 from pathlib import Path
 
-from indexer.index import IndexBusyError, open_index, write_articles
-from indexer.merge import merge_in_background
-from indexer.sources import iter_files, read_files
+from indexer.ingest.sources import iter_files, read_files
+from indexer.store.index import IndexBusyError, open_index, write_articles
+from indexer.store.merge import merge_in_background
 
 STATE_FILE = "watch-state.json"
 Signature = tuple[int, int]  # (mtime in ns, size)

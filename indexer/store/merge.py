@@ -7,7 +7,7 @@ per article, slower than indexing it) while holding the write lock.  Here:
 
 * postings are copied block by block: only a block's first docnum and its header's last
   docnum change (blocks of segments with deleted documents are decoded and filtered), and
-  blocks are written in the compact form of ``indexer.fastwrite``;
+  blocks are written in the compact form of ``indexer.store.termpool``;
 * stored fields, lengths and columns are copied with Whoosh's per-document writer;
 * the merged segment is written in a scratch folder without the write lock.  The lock
   is held only to swap it in, and documents deleted meanwhile are deleted in it too.
@@ -38,8 +38,8 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from indexer.fastwrite import Block, load_block_data, pack_docnums, pack_ids, pack_values, pack_weights, write_term
-from indexer.index import CODEC_OPTIONS, IndexBusyError, open_index
+from indexer.store.index import CODEC_OPTIONS, IndexBusyError, open_index
+from indexer.store.termpool import Block, load_block_data, pack_docnums, pack_ids, pack_values, pack_weights, write_term
 
 SMALL_DOCS = 20_000  # segments with fewer documents than this are merged ...
 MIN_SEGMENTS = 4  # ... once there are this many of them

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from indexer.analysis import pair_key, syllables
-from indexer.engine import Snapshot, get_engine
-from indexer.regions import find_region_mentions
 from indexer.schema import EXACT, PAIRS, TEXT_PARTS
-from indexer.search import Ranking
+from indexer.search.service import Ranking
+from indexer.store.engine import Snapshot, get_engine
+from indexer.text.regions import find_region_mentions
 
 WORDS = 12  # distinctive words taken from the article
 BODY_CHARS = 500  # how much of the body is read

@@ -22,9 +22,9 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer import storage  # noqa: F401  (zero-copy segment reads)
-from indexer.index import open_index
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.store import zerocopy  # noqa: F401  (zero-copy segment reads)
+from indexer.store.index import open_index
 
 SCORED_FIELDS = (*EXACT.values(), *FOLDED.values(), PAIRS)
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)

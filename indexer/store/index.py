@@ -18,10 +18,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
-from indexer import fastwrite, storage  # noqa: F401  (faster segment writes, zero-copy reads)
 from indexer.models import Article, Problem
-from indexer.regions import detect_regions
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
+from indexer.store import termpool, zerocopy  # noqa: F401  (faster segment writes, zero-copy reads)
+from indexer.text.regions import detect_regions
 
 DEFAULT_INDEX_DIR = os.environ.get("TIMTIN_INDEX", "var/index")
 META_FILE = "timtin.json"
@@ -167,7 +167,7 @@ def write_articles(
                     if pending >= commit_every:
                         writer.commit(merge=False)
                         writer, pending = _writer(ix, lock_timeout, procs), 0
-            writer.commit(merge=False)  # small segments are merged by indexer.merge, off the write lock
+            writer.commit(merge=False)  # small segments are merged by indexer.store.merge, off the write lock
         except BaseException:
             writer.cancel()
             raise

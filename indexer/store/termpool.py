@@ -1,0 +1,332 @@
+"""Faster Whoosh segment writing, with posting blocks that load without an object per posting.
+
+Whoosh's writer put every posting (~880 per article) in a tuple in its pool, sorted them all,
+spilled sorted runs to disk and merged them back through a heap, then wrote each posting with
+a few method calls; the cyclic GC walked the pool all along.  A 25k-article segment cost ~40 %
+more per article than a small one.  Here (``install()``, done on import):
+
+* :class:`TermPool` replaces the pool: documents arrive in docnum order, so each posting is
+  appended to its term's arrays and only the terms are sorted; it spills whole terms and
+  writes each term's blocks directly (``write_term``), without a call per posting.
+* Blocks hold compact arrays (docnum deltas, float weights, and the positions as one bytes
+  object with end offsets, :class:`PackedValues`) instead of one Python object per posting:
+  smaller, and 8-12x faster to load at search time.  Whoosh's own readers take them as they
+  are: they only index and iterate these sequences.
+
+``tests/test_fastwrite.py`` checks that the postings read back equal stock Whoosh's.
+"""
+
+from __future__ import annotations
+
+import heapq
+import pickle
+import zlib
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+import numpy as np
+from whoosh import writing
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_ushort
+from whoosh.util import random_name
+from whoosh.util.numeric import byte_to_length
+
+from indexer.fastwrite import PackedValues
+
+
+def pack_ids(deltas: Sequence[int] | np.ndarray) -> array:
+    """Delta-encoded docnums (the first one absolute) as a compact array."""
+    if isinstance(deltas, np.ndarray):
+        code = "H" if len(deltas) == 0 or int(deltas.max()) < 65536 else "I"
+        out = array(code)
+        out.frombytes(deltas.astype(code).tobytes())
+        return out
+    return array("H" if max(deltas, default=0) < 65536 else "I", deltas)
+
+
+def pack_docnums(docnums: Sequence[int]) -> array:
+    """Ascending docnums as a block stores them: delta-encoded (the first absolute), compact."""
+    return pack_ids([b - a for a, b in zip((0, *docnums), docnums)])
+
+
+def pack_weights(weights: Sequence[float]) -> object:
+    """None when all are 1.0, one float when all are equal, else an array of floats."""
+    first = weights[0] if len(weights) else 1.0
+    if all(w == first for w in weights):
+        return None if first == 1.0 else float(first)
+    return weights if isinstance(weights, array) and weights.typecode == "f" else array("f", weights)
+
+
+def pack_values(values: Sequence[bytes], fixedsize: int | None) -> object:
+    """Values as Whoosh stores them, with variable-size ones packed (:class:`PackedValues`)."""
+    if fixedsize is None or fixedsize < 0:
+        return values if isinstance(values, PackedValues) else PackedValues.pack(values)
+    if fixedsize == 0:
+        return None
+    return b"".join(values)
+
+
+def dump_block(postfile, count: int, maxid: int, maxweight: float, minlen: int, maxlen: int,
+               data: tuple, last: bool) -> None:
+    """Write one block: its size (negative for the last), its info tuple, then its data.
+
+    ``minlen`` and ``maxlen`` are length bytes (``length_to_byte``), as Whoosh stores them.
+    """
+    infobytes = pickle.dumps((count, maxid, maxweight, 0, minlen, maxlen), 2)
+    databytes = pickle.dumps(data, 5)
+    size = len(infobytes) + len(databytes)
+    postfile.write_int(-size if last else size)
+    postfile.write(infobytes)
+    postfile.write(databytes)
+
+
+def load_block_data(raw: bytes, compressed: bool) -> tuple:
+    """The (ids, weights, values) tuple of a block, whichever way it was written."""
+    return pickle.loads(zlib.decompress(raw) if compressed else raw)
+
+
+@dataclass
+class Block:
+    """One posting block: docnums, weights and values as written (see ``write_block``)."""
+
+    count: int
+    ids: Sequence[int]  # delta-encoded docnums: the first is absolute
+    weights: object  # None (all 1.0), one float (all equal) or floats
+    values: object  # None, joined fixed-size bytes or PackedValues
+    maxid: int
+    maxweight: float
+    minlen: int  # length bytes
+    maxlen: int
+
+
+def _block_weight(block: Block) -> float:
+    if block.weights is None:
+        return float(block.count)
+    if isinstance(block.weights, float):
+        return block.weights * block.count
+    return float(sum(block.weights))
+
+
+def write_term(postfile, blocks: list[Block]) -> W3TermInfo:
+    """Write one term's blocks; its term info (statistics and extent)."""
+    info = W3TermInfo()
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    for i, b in enumerate(blocks):
+        dump_block(postfile, b.count, b.maxid, b.maxweight, b.minlen, b.maxlen, (b.ids, b.weights, b.values),
+                   last=i == len(blocks) - 1)
+        info._weight += _block_weight(b)
+        info._df += b.count
+        minlen, maxlen = byte_to_length(b.minlen), byte_to_length(b.maxlen)
+        info._minlength = minlen if info._minlength is None else min(info._minlength, minlen)
+        info._maxlength = max(info._maxlength, maxlen)
+        info._maxweight = max(info._maxweight, b.maxweight)
+        if info._minid is None:
+            info._minid = b.ids[0]
+        info._maxid = b.maxid
+    info.set_extent(start, postfile.tell() - start)
+    return info
+
+
+def _value_slice(blob: bytearray, ends: array, start: int, end: int, fixedsize: int | None) -> object:
+    """Values of postings ``start:end`` of a term, as a block stores them."""
+    if fixedsize == 0:
+        return None
+    if fixedsize is not None and fixedsize > 0:
+        return bytes(blob[start * fixedsize : end * fixedsize])
+    if start == 0 and end == len(ends):  # the whole term in one block: the usual case
+        return PackedValues(bytes(blob), ends)
+    base = ends[start - 1] if start else 0
+    return PackedValues(bytes(blob[base : ends[end - 1]]), _shifted(ends[start:end], -base))
+
+
+def _shifted(offsets: array, by: int) -> array:
+    """``offsets`` plus ``by`` (numpy for long arrays, a loop for the many short ones)."""
+    if len(offsets) <= 64:
+        return array("I", [o + by for o in offsets])
+    out = array("I")
+    out.frombytes((np.frombuffer(offsets, dtype=np.uint32).astype(np.int64) + by).astype(np.uint32).tobytes())
+    return out
+
+
+def _blocks(ids: array, weights: array, blob: bytearray, ends: array, lengths: bytes, fixedsize: int | None,
+            blocklimit: int) -> list[Block]:
+    """One term's postings (docnum order) cut into blocks."""
+    out = []
+    n = len(ids)
+    for start in range(0, n, blocklimit):
+        end = min(n, start + blocklimit)
+        chunk = ids[start:end]
+        if end - start > 64:
+            docs = np.frombuffer(chunk, dtype=np.uint32)
+            packed = pack_ids(np.diff(docs, prepend=np.uint32(0)))
+            lens = np.frombuffer(lengths, dtype=np.uint8)[docs] if lengths else np.zeros(1, dtype=np.uint8)
+            minlen, maxlen = int(lens.min()), int(lens.max())
+        else:
+            packed = pack_docnums(chunk)
+            lens_list = [lengths[d] for d in chunk] if lengths else [0]
+            minlen, maxlen = min(lens_list), max(lens_list)
+        w = weights[start:end]
+        out.append(Block(end - start, packed, pack_weights(w), _value_slice(blob, ends, start, end, fixedsize),
+                         chunk[-1], max(w), minlen, maxlen))
+    return out
+
+
+class TermPool:
+    """Whoosh's posting pool, grouped by term instead of sorted posting by posting.
+
+    Documents arrive in docnum order, so each term's postings are already in order: they
+    are appended to the term's arrays (docnums, weights, value bytes and their end
+    offsets), and only the terms are sorted.  When the pool outgrows ``limitmb`` (an
+    estimate of its real memory) its terms are written to a run file; runs are merged by
+    term.  Whoosh's pool sorted and merged every posting (a tuple each), which made a
+    commit of a large segment cost ~40 % more per article than of a small one.
+    """
+
+    TERM_BYTES = 700  # memory of a new term: key, dict slot, four growable arrays
+    POSTING_BYTES = 16  # per posting, besides its value bytes (arrays over-allocate)
+
+    def __init__(self, tempstore, segment, limitmb: int = 128, **kwargs):
+        self.tempstore = tempstore
+        self.segment = segment
+        self.limit = limitmb * 2**20
+        self.size = 0
+        self.terms: dict[tuple[str, bytes], tuple[array, array, bytearray, array]] = {}
+        self.runs: list[str] = []
+        self.fieldnames: set[str] = set()
+
+    def add(self, item: tuple) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        if docnum < 0:
+            return  # Whoosh's marker for spelling words, which our schema does not have
+        key = (fieldname, tbytes)
+        entry = self.terms.get(key)
+        if entry is None:
+            entry = self.terms[key] = (array("I"), array("f"), bytearray(), array("I"))
+            self.size += self.TERM_BYTES + len(tbytes)
+            self.fieldnames.add(fieldname)
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        blob = entry[2]
+        if vbytes:
+            blob += vbytes
+        entry[3].append(len(blob))
+        self.size += self.POSTING_BYTES + (len(vbytes) if vbytes else 0)
+        if self.size > self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        path = f"{random_name()}.terms"
+        with self.tempstore.create_file(path).raw_file() as f:
+            for key in sorted(self.terms):  # one pickle per term: no memo keeps earlier terms alive
+                pickle.dump((key, *self.terms[key]), f, 5)
+        self.runs.append(path)
+        self.terms = {}
+        self.size = 0
+
+    def _read_run(self, path: str) -> Iterator[tuple]:
+        with self.tempstore.open_file(path).raw_file() as f:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
+
+    def iter_terms(self) -> Iterator[tuple[tuple[str, bytes], array, array, bytearray, array]]:
+        """(key, docnums, weights, value bytes, value ends) per term, in term order."""
+        memory = ((key, *self.terms[key]) for key in sorted(self.terms))
+        if not self.runs:
+            yield from memory
+            return
+        sources = [self._read_run(p) for p in self.runs] + [memory]  # runs hold earlier documents
+        for key, group in groupby(heapq.merge(*sources, key=lambda r: r[0]), key=lambda r: r[0]):
+            parts = list(group)
+            if len(parts) == 1:
+                yield parts[0]
+                continue
+            ids, weights, blob, ends = array("I"), array("f"), bytearray(), array("I")
+            for _, i, w, b, e in parts:
+                ids.extend(i)
+                weights.extend(w)
+                ends.extend(_shifted(e, len(blob)))
+                blob += b
+            yield key, ids, weights, blob, ends
+
+    def iter_postings(self) -> Iterator[tuple]:
+        """Postings as Whoosh's pool yields them: (fieldname, tbytes, docnum, weight, value)."""
+        for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
+            start = 0
+            for d, w, end in zip(ids, weights, ends):
+                yield fieldname, tbytes, d, w, bytes(blob[start:end])
+                start = end
+
+    def write_to(self, fieldwriter, schema, lengths) -> None:
+        """Write every term's posting blocks and term info into ``fieldwriter``'s files."""
+        postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
+        blocklimit = fieldwriter._codec._blocklimit
+        lastfield, field_lengths, fixedsize = None, b"", None
+        for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
+            if fieldname != lastfield:
+                if lastfield is not None:
+                    fieldwriter.finish_field()
+                fieldobj = schema[fieldname]
+                fieldwriter.start_field(fieldname, fieldobj)
+                fixedsize = fieldobj.format.fixed_value_size()
+                field_lengths = _length_bytes(lengths, fieldname)
+                lastfield = fieldname
+            blocks = _blocks(ids, weights, blob, ends, field_lengths, fixedsize, blocklimit)
+            tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, write_term(postfile, blocks).to_bytes())
+        if lastfield is not None:
+            fieldwriter.finish_field()
+
+    def cleanup(self) -> None:
+        for path in self.runs:
+            try:
+                self.tempstore.delete_file(path)
+            except OSError:
+                pass
+        self.runs = []
+
+
+def _length_bytes(lengths, fieldname: str) -> bytes:
+    """Every document's length byte for ``fieldname`` (empty when the field keeps no lengths)."""
+    if lengths is None:
+        return b""
+    reader = lengths._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if reader is None:
+        return b""
+    return bytes(reader[d] for d in range(lengths.doc_count_all()))
+
+
+def flush_segment(self) -> None:
+    """``SegmentWriter._flush_segment`` writing a TermPool's terms block by block."""
+    if not isinstance(self.pool, TermPool):
+        return STOCK_FLUSH_SEGMENT(self)
+    self.perdocwriter.close()
+    pdr = self.per_document_reader() if self.codec.length_stats else None
+    self.pool.write_to(self.fieldwriter, self.schema, pdr)
+    self.fieldwriter.close()
+    if pdr:
+        pdr.close()
+
+
+STOCK_FLUSH_SEGMENT = writing.SegmentWriter._flush_segment
+STOCK_POOL = writing.PostingPool
+
+
+def uninstall() -> None:
+    """Put stock Whoosh back (for baselines that must measure Whoosh as shipped)."""
+    writing.PostingPool = STOCK_POOL
+    writing.SegmentWriter._flush_segment = STOCK_FLUSH_SEGMENT
+
+
+def install() -> None:
+    """Use the faster methods (idempotent)."""
+    writing.PostingPool = TermPool
+    writing.SegmentWriter._flush_segment = flush_segment
+
+
+install()
