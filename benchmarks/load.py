@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from indexer.config import default_index_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUERIES = ROOT.parent / "shared" / "data" / "dev-queries.json"
 MAX_DURATION = 600.0
@@ -341,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8000 (loopback only)")
     p.add_argument("--start-server", action="store_true", help="start `timtin serve` on a free loopback port")
-    p.add_argument("--index", default=os.environ.get("TIMTIN_INDEX", "var/index"))
+    p.add_argument("--index", default=default_index_dir())
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers with --start-server")
     p.add_argument("--server-pid", type=int, help="gunicorn master pid of --url, to sample worker RSS")
     p.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)

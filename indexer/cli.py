@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from indexer.config import default_index_dir
 from indexer.models import Article, Problem
-from indexer.store.index import DEFAULT_INDEX_DIR, IndexBusyError, delete_articles, write_articles
+from indexer.store.index import IndexBusyError, delete_articles, write_articles
 
 
 def _progress(total: int | None, enabled: bool):
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_index(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--index", default=os.environ.get("TIMTIN_INDEX", DEFAULT_INDEX_DIR),
+        sp.add_argument("--index", default=default_index_dir(),
                         help="index folder (default: $TIMTIN_INDEX or %(default)s)")
 
     sp = sub.add_parser("index", help="index .txt/.jsonl/.jsonl.gz/.json/.csv files or folders")

@@ -12,6 +12,7 @@ import os
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from indexer.config import default_index_dir
 from webapp.core import IndexUnavailable
 from webapp.ratelimit import init_rate_limit
 from webapp.validation import ParamError
@@ -32,7 +33,7 @@ def create_app(index_dir: str | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # article ids may hold "//": no redirect that would change them
     app.config.update(
-        INDEX_DIR=index_dir or os.environ.get("TIMTIN_INDEX", "var/index"),
+        INDEX_DIR=index_dir or default_index_dir(),
         MAX_CONTENT_LENGTH=64 * 1024,  # the app only takes GETs: refuse big bodies early
         MAX_FORM_MEMORY_SIZE=64 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,

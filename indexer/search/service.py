@@ -20,23 +20,22 @@ import math
 import os
 import time
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 from whoosh.query import Phrase
 
 from indexer.analysis import Term, pair_key, split_codes, syllables
+from indexer.config import VN_TZ, default_index_dir
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.query import Item, ParsedQuery, parse_query, required
 from indexer.store.engine import Snapshot, get_engine
-from indexer.store.index import DEFAULT_INDEX_DIR
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
 FACET_FIELDS = ("source", "category", "region")
-VN_TZ = timezone(timedelta(hours=7))
 
 
 @dataclass(frozen=True)
@@ -417,12 +416,12 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
 
 
 
-def search(req: SearchRequest, index_dir: str | Path = DEFAULT_INDEX_DIR,
+def search(req: SearchRequest, index_dir: str | Path | None = None,
            rank: Ranking | None = None) -> SearchResult:
     """Run one search; ``req`` must already be valid (see webapp.api for validation)."""
     started = time.perf_counter()
     rank = rank or Ranking.from_env()
-    snap = get_engine(index_dir).snapshot()
+    snap = get_engine(index_dir or default_index_dir()).snapshot()
     parsed = parse_query(req.q)
     per_page = max(1, min(req.per_page, MAX_PER_PAGE))
     page = max(1, req.page)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -18,12 +17,12 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
+from indexer.config import VN_TZ
 from indexer.models import Article, Problem
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
 from indexer.store import termpool, zerocopy  # noqa: F401  (faster segment writes, zero-copy reads)
 from indexer.text.regions import detect_regions
 
-DEFAULT_INDEX_DIR = os.environ.get("TIMTIN_INDEX", "var/index")
 META_FILE = "timtin.json"
 
 
@@ -76,7 +75,7 @@ def published_minutes(when: datetime | None) -> int:
     if when is None:
         return NO_DATE
     if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC) - (datetime(1970, 1, 1, 7) - datetime(1970, 1, 1))
+        when = when.replace(tzinfo=VN_TZ)
     return int(when.timestamp() // 60)
 
 
