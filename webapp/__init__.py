@@ -7,8 +7,6 @@ API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``).  Run it with `
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
