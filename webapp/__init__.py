@@ -99,7 +99,8 @@ def _register_errors(app: Flask) -> None:
         code = _HTTP_CODES.get(status, (e.name or "error").lower().replace(" ", "_"))
         resp, status = error_response(status, code, e.description or e.name,
                                       _HTTP_VI.get(status, "Yêu cầu không thực hiện được."))
-        headers = {"Allow": ", ".join(e.valid_methods)} if getattr(e, "valid_methods", None) else {}
+        allowed = getattr(e, "valid_methods", None)
+        headers = {"Allow": ", ".join(allowed)} if allowed else {}
         return resp, status, headers
 
     @app.errorhandler(Exception)

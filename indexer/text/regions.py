@@ -254,7 +254,7 @@ def _mentions(text: str) -> list[_Mention]:
     i = 0
     starts = gz.exact_starts
     while i < len(toks):
-        match = None
+        match: tuple[int, str | None] | None = None
         if not toks[i].upper or toks[i].exact not in starts:
             i += 1
             continue
@@ -285,13 +285,14 @@ def _merge(text: str, toks: list[_Tok], found: list[_Mention]) -> list[_Mention]
         prev = out[-1] if out else None
         near = prev is not None and m.i - prev.j <= 1 and _LIST_GAP_RE.match(
             text[toks[prev.j - 1].end : toks[m.i].start].replace("(", "").replace(")", "")) is not None
-        if near and prev.province == m.province:
+        if prev is None or not near:
+            out.append(m)
+            continue
+        if prev.province == m.province:
             out[-1] = _Mention(prev.province, prev.i, m.j, prev.strong or m.strong, prev.listed)
             continue
-        if near:
-            out[-1] = _Mention(prev.province, prev.i, prev.j, False, True)
-            m = _Mention(m.province, m.i, m.j, False, True)
-        out.append(m)
+        out[-1] = _Mention(prev.province, prev.i, prev.j, False, True)
+        out.append(_Mention(m.province, m.i, m.j, False, True))
     return out
 
 
