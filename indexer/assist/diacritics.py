@@ -272,8 +272,8 @@ class DiacriticModel:
             total = delta[:, :, None] + lp  # (ka, kb, kc)
             backs.append(total.argmax(axis=0))
             delta = total.max(axis=0)
-        j, k = np.unravel_index(int(delta.argmax()), delta.shape)
-        j, k = int(j), int(k)
+        best_j, best_k = np.unravel_index(int(delta.argmax()), delta.shape)
+        j, k = int(best_j), int(best_k)
         path = [k, j]
         for back in reversed(backs):
             a_idx = int(back[j, k])

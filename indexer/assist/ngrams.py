@@ -13,6 +13,7 @@ import array
 import re
 import unicodedata
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class WordEncoder:
                     stream.append(SEP_CLAUSE)
                 first = False
                 self.raw.update(words)
-                codes = list(map(get, words))
+                codes: list[Any] = list(map(get, words))  # None for a surface form not seen yet
                 if None in codes:
                     codes = [self._code(w) if c is None else c for c, w in zip(codes, words)]
                 if nocase:
