@@ -7,149 +7,46 @@ those candidates with a Witten-Bell interpolated trigram model picks the most li
 accented query.  The casing of proper nouns ("miền Trung", "Hà Nội") is learned too.
 
 Counting is vectorised: words become integer ids in one pass over the text, and n-grams
-are counted with numpy (``np.unique`` over packed int64 keys).  The model is stored as one
-``.npz`` file in the index folder, keyed by index generation (see :class:`IndexCache`).
+are counted with numpy (``np.unique`` over packed int64 keys; see :mod:`indexer.assist.ngrams`).
+The model is stored as one ``.npz`` file in the index folder, keyed by index generation (see
+:class:`~indexer.assist.cache.IndexCache`).
 """
 
 from __future__ import annotations
 
-import array
 import json
-import logging
 import os
-import re
 import threading
 import time
-import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import numpy as np
 
-from indexer.analysis import WORD_RE, has_diacritics, normalize_word, syllables
-
-log = logging.getLogger(__name__)
+from indexer.analysis import has_diacritics, syllables
+from indexer.assist.cache import IndexCache
+from indexer.assist.ngrams import (
+    BITS,
+    LOWER,
+    NOCASE,
+    SEP_SENTENCE,
+    TITLE,
+    UPPER,
+    WordEncoder,
+    find_sorted,
+    lookup_sorted,
+)
 
 MODEL_FILE = "diacritics.npz"
 BODY_CHARS = 300  # how much of each body is learned from (titles and leads are used whole)
 MAX_CANDIDATES = 8  # exact forms considered per folded word
-BITS = 21  # n-gram keys pack word ids into one int64: (a << 42) | (b << 21) | c
-MAX_VOCAB = 1 << BITS
 CHUNK_TOKENS = 2_000_000  # n-grams are counted per chunk of this many tokens, then merged
-
-# Sentence and clause breaks between words (punctuation inside codes such as "TP.HCM",
-# "12/3/2024" or "1,5" has word characters on both sides and does not break).
-_BREAK = r"[.,;:!?()\[\]{}\n\r\t|…\"“”]"
-_SENTENCE_RE = re.compile(r"(?:[.!?:…\n]+)(?=\s|$|[\"“”'(\[])|\n")
-_CLAUSE_RE = re.compile(rf"(?<!\w){_BREAK}|{_BREAK}(?!\w)")
-
-SEP_CLAUSE = -1
-SEP_SENTENCE = -2
-LOWER, TITLE, UPPER, NOCASE = 0, 1, 2, 3
-OVERFLOW = "\x00"  # the word standing for all words beyond MAX_VOCAB
-
-
-def _style(raw: str) -> int:
-    if len(raw) > 1 and raw.isupper():
-        return UPPER
-    return TITLE if raw[:1].isupper() else LOWER
 
 
 def _is_syllable(exact: str) -> bool:
     """Plain words (no digits or code punctuation) get learned casing and candidates."""
     return exact.isalpha()
-
-
-class _Encoder:
-    """Turns texts into one int64 stream: ``id * 4 + style`` per word, negative separators."""
-
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}  # exact form -> id
-        self._codes: dict[str, int] = {}  # raw surface form -> code
-        self.stream = array.array("q")
-        self.raw: Counter[str] = Counter()  # surface forms, for the usual spelling of each word
-
-    def _code(self, raw: str) -> int:
-        exact = normalize_word(raw)
-        wid = self.vocab.get(exact)
-        if wid is None:
-            if len(self.vocab) >= MAX_VOCAB - 1:  # all further new words share the last id
-                exact = OVERFLOW
-            wid = self.vocab.setdefault(exact, len(self.vocab))
-        code = self._codes[raw] = wid * 4 + _style(raw)
-        return code
-
-    def add(self, text: str) -> None:
-        stream, get = self.stream, self._codes.get
-        nocase = text.isupper()  # ALL-CAPS headlines say nothing about casing
-        for sentence in _SENTENCE_RE.split(text):
-            stream.append(SEP_SENTENCE)
-            first = True
-            for clause in _CLAUSE_RE.split(sentence):
-                words = WORD_RE.findall(clause)
-                if not words:
-                    continue
-                if not first:
-                    stream.append(SEP_CLAUSE)
-                first = False
-                self.raw.update(words)
-                codes = list(map(get, words))
-                if None in codes:
-                    codes = [self._code(w) if c is None else c for c, w in zip(codes, words)]
-                if nocase:
-                    codes = [c | NOCASE for c in codes]
-                stream.extend(codes)
-
-    def words(self) -> list[str]:
-        """Exact form of each word id."""
-        out = [""] * len(self.vocab)
-        for w, i in self.vocab.items():
-            out[i] = w
-        return out
-
-    def spellings(self) -> list[str]:
-        """The most common lower-case spelling of each word id ("mỹ" for exact "mĩ", "hoà" or "hòa")."""
-        best: dict[int, tuple[int, str]] = {}
-        lower: Counter[str] = Counter()
-        for raw, n in self.raw.items():
-            lower[unicodedata.normalize("NFC", raw).replace("\u00d0", "Đ").lower()] += n
-        for form, n in lower.items():
-            code = self._codes.get(form)
-            wid = code >> 2 if code is not None else self.vocab.get(normalize_word(form))
-            if wid is not None and (wid not in best or n > best[wid][0]):
-                best[wid] = (n, form)
-        out = self.words()
-        for wid, (_, form) in best.items():
-            if normalize_word(form) == out[wid] and len(form) == len(out[wid]):
-                out[wid] = form
-        return out
-
-    def take(self) -> np.ndarray:
-        """The stream so far (as numpy), starting a new one."""
-        out = np.array(self.stream, dtype=np.int64)
-        self.stream = array.array("q")
-        return out
-
-
-def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """values[keys == query] for each query key (0 when absent); keys sorted."""
-    if len(keys) == 0:
-        return np.zeros(np.shape(query), dtype=values.dtype)
-    idx = np.searchsorted(keys, query)
-    idx = np.minimum(idx, len(keys) - 1)
-    return np.where(keys[idx] == query, values[idx], 0)
-
-
-def _find(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index, found) of each query key in sorted ``keys``."""
-    if len(keys) == 0:
-        z = np.zeros(np.shape(query), dtype=np.int64)
-        return z, z.astype(bool)
-    idx = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return idx, keys[idx] == query
 
 
 def _history_stats(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -199,7 +96,7 @@ class _Counts:
         cap = ((style[1:] == TITLE) | (style[1:] == UPPER))[ok2]
         k, c = np.unique(keys2, return_counts=True)
         kc, cc = np.unique(keys2[cap], return_counts=True)
-        self.bi.append((k, c, _lookup(kc, cc, k)))
+        self.bi.append((k, c, lookup_sorted(kc, cc, k)))
         del keys2, cap
         if self.trigrams and len(s) > 2:
             ok3 = ok2[:-1] & is_word[2:]
@@ -231,7 +128,7 @@ class _Counts:
         self.tri = []
         if len(tri_keys):
             hist, hcount, htypes = _history_stats(tri_keys, tri_counts)
-            idx, found = _find(bi_keys, hist)
+            idx, found = find_sorted(bi_keys, hist)
             h2_count[idx[found]] = hcount[found]
             h2_types[idx[found]] = htypes[found]
             keep = tri_counts >= min_count
@@ -295,7 +192,7 @@ class DiacriticModel:
     def build(cls, texts: Iterable[str], min_count: int = 2, trigrams: bool = True) -> DiacriticModel:
         """Learn from ``texts`` (titles, leads, body beginnings); n-grams seen < ``min_count`` are dropped."""
         t0 = time.perf_counter()
-        enc = _Encoder()
+        enc = WordEncoder()
         counts = _Counts(trigrams)
         for text in texts:
             if text:
@@ -344,7 +241,7 @@ class DiacriticModel:
     def _p_bi(self, h1: np.ndarray, w: np.ndarray) -> np.ndarray:
         d = self.data
         pu = self._p_uni[w]
-        c = _lookup(d.bi_keys, d.bi_counts, (h1 << BITS) | w)
+        c = lookup_sorted(d.bi_keys, d.bi_counts, (h1 << BITS) | w)
         ch, th = d.h1_count[h1], d.h1_types[h1]
         return np.where(ch > 0, (c + th * pu) / np.maximum(ch + th, 1), pu)
 
@@ -354,10 +251,10 @@ class DiacriticModel:
         if len(d.tri_keys) == 0:
             return pb
         hk = (h2 << BITS) | h1
-        idx, found = _find(d.bi_keys, hk)
+        idx, found = find_sorted(d.bi_keys, hk)
         ch = np.where(found, d.h2_count[idx], 0)
         th = np.where(found, d.h2_types[idx], 0)
-        c = _lookup(d.tri_keys, d.tri_counts, (hk << BITS) | w)
+        c = lookup_sorted(d.tri_keys, d.tri_counts, (hk << BITS) | w)
         return np.where(ch > 0, (c + th * pb) / np.maximum(ch + th, 1), pb)
 
     def _decode(self, cands: list[np.ndarray]) -> list[int]:
@@ -375,8 +272,8 @@ class DiacriticModel:
             total = delta[:, :, None] + lp  # (ka, kb, kc)
             backs.append(total.argmax(axis=0))
             delta = total.max(axis=0)
-        j, k = np.unravel_index(int(delta.argmax()), delta.shape)
-        j, k = int(j), int(k)
+        best_j, best_k = np.unravel_index(int(delta.argmax()), delta.shape)
+        j, k = int(best_j), int(best_k)
         path = [k, j]
         for back in reversed(backs):
             a_idx = int(back[j, k])
@@ -395,7 +292,7 @@ class DiacriticModel:
         capital = n > 0 and (title + upper) * 2 > n
         if prev is not None:
             key = (np.int64(prev) << BITS) | wid
-            idx, found = _find(d.bi_keys, np.array([key]))
+            idx, found = find_sorted(d.bi_keys, np.array([key]))
             if found[0] and d.bi_counts[idx[0]] >= 2:
                 capital = int(d.bi_cased[idx[0]]) * 2 > int(d.bi_counts[idx[0]])
         if not capital:
@@ -498,108 +395,6 @@ def article_texts(fields: Iterable[dict], body_chars: int = BODY_CHARS) -> Itera
         yield f.get("lead") or ""
         if body_chars:
             yield _clip(f.get("body") or "", body_chars)
-
-
-# -- per-index cache ---------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-class IndexCache(Generic[T]):
-    """One object per index folder, rebuilt when the index generation changes.
-
-    The first call builds (or loads ``<index_dir>/<filename>``, saved with its generation)
-    synchronously.  When a new generation is committed, the old object keeps serving while a
-    background thread rebuilds; ``wait=True`` blocks until the object matches the index.
-    """
-
-    def __init__(self, build: Callable[[object], T], filename: str | None,
-                 save: Callable[[T, Path, int], None] | None = None,
-                 load: Callable[[Path], tuple[T, int]] | None = None):
-        self._build = build  # Snapshot -> T
-        self.filename = filename
-        self._save, self._load = save, load
-        self._entries: dict[str, tuple[int, T]] = {}
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
-        self._build_lock = threading.Lock()
-
-    def _path(self, index_dir: Path) -> Path | None:
-        return index_dir / self.filename if self.filename else None
-
-    def _rebuild(self, key: str, index_dir: Path) -> None:
-        from indexer.store.engine import get_engine
-
-        snap = get_engine(index_dir).snapshot()
-        obj = self._build(snap)
-        with self._lock:
-            current = self._entries.get(key)
-            if current is None or current[0] != snap.generation:
-                self._entries[key] = (snap.generation, obj)
-        path = self._path(index_dir)
-        if path is not None and self._save is not None:
-            try:
-                self._save(obj, path, snap.generation)
-            except OSError as exc:  # a read-only index folder only costs the next start a rebuild
-                log.warning("could not save %s: %s", path, exc)
-
-    def _try_load(self, index_dir: Path) -> tuple[int, T] | None:
-        path = self._path(index_dir)
-        if path is None or self._load is None or not path.exists():
-            return None
-        try:
-            obj, generation = self._load(path)
-        except Exception as exc:  # a damaged or outdated file is rebuilt
-            log.warning("could not load %s: %s", path, exc)
-            return None
-        return generation, obj
-
-    def get(self, index_dir: str | Path, wait: bool = False) -> T:
-        from indexer.store.engine import get_engine
-
-        index_dir = Path(index_dir)
-        key = str(index_dir.resolve())
-        generation = get_engine(index_dir).snapshot().generation
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None:
-            loaded = self._try_load(index_dir)
-            if loaded is not None:
-                with self._lock:
-                    entry = self._entries.setdefault(key, loaded)
-        if entry is not None and entry[0] == generation:
-            return entry[1]
-        if entry is None or wait:
-            self._join(key)
-            with self._build_lock:  # concurrent first requests build once
-                with self._lock:
-                    entry = self._entries.get(key)
-                if entry is None or entry[0] != generation:
-                    self._rebuild(key, index_dir)
-            return self._entries[key][1]
-        with self._lock:  # stale: serve the old object, rebuild in the background
-            thread = self._threads.get(key)
-            if thread is None or not thread.is_alive():
-                thread = threading.Thread(target=self._rebuild_quietly, args=(key, index_dir), daemon=True,
-                                          name=f"rebuild-{self.filename}")
-                self._threads[key] = thread
-                thread.start()
-        return entry[1]
-
-    def _rebuild_quietly(self, key: str, index_dir: Path) -> None:
-        try:
-            self._rebuild(key, index_dir)
-        except Exception:
-            log.exception("background rebuild of %s failed", self.filename)
-
-    def _join(self, key: str) -> None:
-        thread = self._threads.get(key)
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def _model_from_snapshot(snap) -> DiacriticModel:

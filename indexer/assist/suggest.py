@@ -28,16 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from indexer.analysis import fold, syllables
-from indexer.assist.diacritics import (
-    BITS,
-    NOCASE,
-    SEP_SENTENCE,
-    TITLE,
-    UPPER,
-    IndexCache,
-    _Encoder,
-    _find,
-)
+from indexer.assist.cache import IndexCache
+from indexer.assist.ngrams import BITS, MAX_ID, NOCASE, SEP_SENTENCE, TITLE, UPPER, WordEncoder, find_sorted
 
 SUGGEST_FILE = "suggest.pkl"
 MAX_PREFIX_CHARS = 400  # longer prefixes cannot match a candidate: answered with [] at once
@@ -172,7 +164,7 @@ class Suggester:
     def build(cls, items: Iterable[tuple[str, object, str]], min_headlines: int = 3, max_words: int = 5,
               recent: int = 2000) -> Suggester:
         """Build from ``(title, published, id)`` triples (published: minutes, ISO string, datetime or None)."""
-        enc = _Encoder()
+        enc = WordEncoder()
         ends: list[int] = []
         dated: list[tuple[int, int]] = []  # (minutes, order)
         meta: list[tuple[str, str]] = []
@@ -322,7 +314,7 @@ def _frequent_phrases(stream: np.ndarray, ends: np.ndarray, words: list[str], sp
         uniq, counts = uniq[keep], counts[keep]
         if not len(uniq):
             break
-        idx, found = _find(uniq, keys)
+        idx, found = find_sorted(uniq, keys)
         pos_idx = np.full(n_tok, -1, dtype=np.int64)
         pos_idx[starts[found]] = idx[found]
         tables.append({"n": n, "keys": uniq, "counts": counts, "starts": starts[found], "idx": idx[found]})
@@ -371,9 +363,6 @@ def _frequent_phrases(stream: np.ndarray, ends: np.ndarray, words: list[str], sp
                 parts.append(w)
             out.append((" ".join(parts), int(t["counts"][e])))
     return out
-
-
-MAX_ID = (1 << BITS) - 1
 
 
 # -- per-index cache ------------------------------------------------------------------------

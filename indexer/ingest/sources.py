@@ -1,5 +1,7 @@
 """Read articles from files and folders: ``.txt`` (seed format), ``.jsonl``, ``.jsonl.gz``, ``.json``, ``.csv``.
 
+The formats are one table, :data:`FORMATS` (suffix, reader, record count for progress bars).
+
 ``read_articles`` never raises for bad input: every record or file it cannot ingest becomes a
 :class:`~indexer.models.Problem` (``FILE:LINE: reason``, line 0 for the whole file), yielded in file
 order between the :class:`~indexer.models.Article` records.
@@ -30,7 +32,8 @@ import os
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -38,10 +41,17 @@ from typing import Any, BinaryIO
 from indexer.models import Article, Problem
 from indexer.text.legacy import LEGACY_NAMES, assess_legacy, convert_legacy
 
-__all__ = ["SUPPORTED_SUFFIXES", "count_records", "iter_files", "parse_published", "read_articles", "read_files"]
-
-SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".json", ".csv")
-_KIND_ORDER = (".jsonl.gz", ".jsonl", ".json", ".csv", ".txt")  # longest suffix first
+__all__ = [
+    "FORMATS",
+    "SUPPORTED_SUFFIXES",
+    "FileFormat",
+    "count_records",
+    "format_of",
+    "iter_files",
+    "parse_published",
+    "read_articles",
+    "read_files",
+]
 
 MAX_LINE_BYTES = 64 << 20  # one .jsonl record
 MAX_FILE_BYTES = 512 << 20  # whole-file formats (.txt, .json, .csv)
@@ -61,11 +71,6 @@ _Location = tuple[str, int]
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _kind(path: Path) -> str | None:
-    name = path.name.lower()
-    return next((s for s in _KIND_ORDER if name.endswith(s) and len(name) > len(s)), None)
 
 
 def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path, str | None]]:
@@ -104,7 +109,7 @@ def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path, str | None]
                     is_dir = False
                 if is_dir:
                     subdirs.append(Path(entry.path))
-                elif _kind(Path(entry.name)) is not None:
+                elif format_of(Path(entry.name)) is not None:
                     yield Path(entry.path), path, None
             stack.extend(reversed(subdirs))
 
@@ -273,8 +278,8 @@ class _Reader:
 
     def read_file(self, path: Path, root: Path) -> Iterator[_Item]:
         name = str(path)
-        kind = _kind(path)
-        if kind is None:
+        fmt = format_of(path)
+        if fmt is None:
             if not path.exists() and not path.is_symlink():
                 yield Problem(name, 0, "no such file or directory")
             else:
@@ -283,8 +288,8 @@ class _Reader:
                 )
             return
         try:
-            if kind in (".jsonl", ".jsonl.gz"):
-                yield from self.read_jsonl(path, name, gz=kind == ".jsonl.gz")
+            if fmt.read_stream is not None:
+                yield from fmt.read_stream(self, path, name)
                 return
             data = _read_bytes(path)
         except OSError as exc:
@@ -300,14 +305,11 @@ class _Reader:
             return
         if "\x00" in text:
             text = text.replace("\x00", "")
-        if kind == ".txt":
-            yield from self.read_txt(text, name, _relative_id(path, root))
-        elif kind == ".json":
-            yield from self.read_json(text, name)
-        else:
-            yield from self.read_csv(text, name)
+        assert fmt.read_text is not None  # FileFormat guarantees one of the two readers
+        yield from fmt.read_text(self, text, name, _relative_id(path, root))
 
     def read_txt(self, text: str, name: str, article_id: str) -> Iterator[_Item]:
+        """One article: the first line is the title, the rest the body (a short last paragraph is the byline)."""
         text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
         lines = [line.strip() for line in text.split("\n")]
         if not any(lines):
@@ -336,6 +338,7 @@ class _Reader:
         )
 
     def read_jsonl(self, path: Path, name: str, gz: bool) -> Iterator[_Item]:
+        """One JSON object per line, streamed (gzip-compressed when ``gz``)."""
         lineno = 0
         try:
             with _open_binary(path, gz) as fh:
@@ -395,6 +398,7 @@ class _Reader:
             return Problem(name, lineno, "record nested too deeply")
 
     def read_json(self, text: str, name: str) -> Iterator[_Item]:
+        """A JSON array of objects, or an object with an ``"articles"`` array."""
         scanner = _JsonArticles(text)
         try:
             for lineno, obj in scanner:
@@ -409,6 +413,7 @@ class _Reader:
             yield Problem(name, scanner.line, f"malformed JSON: {type(exc).__name__}")
 
     def read_csv(self, text: str, name: str) -> Iterator[_Item]:
+        """A header row naming the fields, then one article per row."""
         if not text.strip():
             yield Problem(name, 0, "empty file")
             return
@@ -575,6 +580,85 @@ class _JsonArticles:
                 return
 
 
+# --------------------------------------------------------------------------- formats
+
+
+StreamReader = Callable[[_Reader, Path, str], Iterator[_Item]]  # (reader, file, name): reads the file itself
+TextReader = Callable[[_Reader, str, str, str], Iterator[_Item]]  # (reader, text, name, id of a one-article file)
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One input format: its file suffix, how to read a file and how to count its records cheaply.
+
+    A format reads either the file itself (``read_stream``: it enforces its own limits and reports
+    its own I/O errors) or, for whole-file formats, the decoded text (``read_text``): the file is
+    read up to ``MAX_FILE_BYTES``, decoded (BOM, UTF-8, legacy encodings, Windows-1258) and has NUL
+    removed first.  ``count`` estimates the records of a file for progress bars; it may raise
+    ``OSError``, ``EOFError`` or ``zlib.error`` (counted as 0).
+    """
+
+    suffix: str
+    count: Callable[[Path], int]
+    read_stream: StreamReader | None = None
+    read_text: TextReader | None = None
+
+    def __post_init__(self) -> None:
+        if (self.read_stream is None) == (self.read_text is None):
+            raise ValueError(f"format {self.suffix}: give exactly one of read_stream and read_text")
+
+
+def _count_newlines(fh: BinaryIO) -> int:
+    """Lines in ``fh`` (a last line without newline counts); a truncated stream counts what was read."""
+    count = 0
+    last = b"\n"
+    try:
+        while chunk := fh.read1(_CHUNK):  # read1: a truncated gzip keeps the chunks before the damage
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    except (OSError, EOFError, zlib.error):
+        pass
+    return count + (last != b"\n")
+
+
+def _count_one(path: Path) -> int:
+    return 1 if path.is_file() else 0
+
+
+def _count_lines(path: Path, gz: bool = False) -> int:
+    with _open_binary(path, gz) as fh:
+        return _count_newlines(fh)
+
+
+def _count_json_ids(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(chunk.count(b'"id"') for chunk in iter(lambda: fh.read(_CHUNK), b""))
+
+
+def _count_csv_rows(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return max(0, _count_newlines(fh) - 1)
+
+
+# The input formats, in the order error messages list them.  A new format is one entry here.
+FORMATS: tuple[FileFormat, ...] = (
+    FileFormat(".txt", _count_one, read_text=_Reader.read_txt),
+    FileFormat(".jsonl", _count_lines, read_stream=lambda r, path, name: r.read_jsonl(path, name, gz=False)),
+    FileFormat(".jsonl.gz", lambda path: _count_lines(path, gz=True),
+               read_stream=lambda r, path, name: r.read_jsonl(path, name, gz=True)),
+    FileFormat(".json", _count_json_ids, read_text=lambda r, text, name, _id: r.read_json(text, name)),
+    FileFormat(".csv", _count_csv_rows, read_text=lambda r, text, name, _id: r.read_csv(text, name)),
+)
+SUPPORTED_SUFFIXES = tuple(f.suffix for f in FORMATS)
+_BY_LENGTH = sorted(FORMATS, key=lambda f: -len(f.suffix))  # longest first: a suffix beats one it ends with
+
+
+def format_of(path: Path) -> FileFormat | None:
+    """The format of ``path`` by its suffix (case-insensitive; the name must be more than the suffix)."""
+    name = path.name.lower()
+    return next((f for f in _BY_LENGTH if name.endswith(f.suffix) and len(name) > len(f.suffix)), None)
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -601,19 +685,6 @@ def read_files(files: Iterable[tuple[Path, Path]]) -> Iterator[Article | Problem
             yield Problem(str(file), 0, f"cannot read: {type(exc).__name__}: {exc}")
 
 
-def _count_newlines(fh: BinaryIO) -> int:
-    """Lines in ``fh`` (a last line without newline counts); a truncated stream counts what was read."""
-    count = 0
-    last = b"\n"
-    try:
-        while chunk := fh.read1(_CHUNK):  # read1: a truncated gzip keeps the chunks before the damage
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    except (OSError, EOFError, zlib.error):
-        pass
-    return count + (last != b"\n")
-
-
 def count_records(paths: list[str | Path]) -> int:
     """Cheap estimate of how many records ``read_articles(paths)`` will read (for progress bars).
 
@@ -622,19 +693,11 @@ def count_records(paths: list[str | Path]) -> int:
     """
     total = 0
     for file, _root in iter_files(paths):
-        kind = _kind(file)
+        fmt = format_of(file)
+        if fmt is None:
+            continue
         try:
-            if kind == ".txt":
-                total += 1 if file.is_file() else 0
-            elif kind in (".jsonl", ".jsonl.gz"):
-                with _open_binary(file, kind == ".jsonl.gz") as fh:
-                    total += _count_newlines(fh)
-            elif kind == ".json":
-                with open(file, "rb") as fh:
-                    total += sum(chunk.count(b'"id"') for chunk in iter(lambda fh=fh: fh.read(_CHUNK), b""))
-            elif kind == ".csv":
-                with open(file, "rb") as fh:
-                    total += max(0, _count_newlines(fh) - 1)
+            total += fmt.count(file)
         except (OSError, EOFError, zlib.error):
             continue
     return total
