@@ -260,10 +260,10 @@ class Engine:
             self._checked = now
             snap = self._snapshot
             if snap is None or self.ix.latest_generation() != snap.generation:
-                self._snapshot = self._load()
+                snap = self._snapshot = self._load()
                 # the old searcher stays usable by requests still holding it; its files
                 # are closed when it is garbage-collected
-            return self._snapshot
+            return snap
 
     def _load(self) -> Snapshot:
         searcher = self.ix.searcher()

@@ -9,15 +9,16 @@ private attributes.  They are read here only, so that a Whoosh upgrade (see
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Segment, W3TermInfo, _lenfield
 from whoosh.index import TOC, FileIndex, clean_files
 from whoosh.system import pack_ushort
 
 # -- reading segments -----------------------------------------------------------------------
 
 
-def raw_blocks(matcher) -> Iterator[tuple[object, object, object, int]]:
+def raw_blocks(matcher) -> Iterator[tuple[Any, Any, Any, int]]:
     """(docnum deltas, weights, values, count) of each remaining posting block of a term's matcher.
 
     The first three are as the block stores them (see ``indexer.store.termpool.Block``).
@@ -100,7 +101,7 @@ def read_toc(ix: FileIndex) -> TOC:
     return ix._read_toc()
 
 
-def index_segments(ix: FileIndex) -> list:
+def index_segments(ix: FileIndex) -> list[W3Segment]:
     """The segments of the index's latest generation."""
     return ix._segments()
 

@@ -26,13 +26,13 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3Segment, W3TermInfo
 from whoosh.index import FileIndex, LockError
 from whoosh.reading import SegmentReader
 from whoosh.util.numeric import length_to_byte
@@ -146,7 +146,7 @@ def _remap(block: Block, base: int, docmap: dict[int, int] | None, fixedsize: in
 # -- merging -----------------------------------------------------------------------------
 
 
-def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object:
+def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> W3Segment:
     """Write one segment holding the live documents of ``readers`` into a new index in ``scratch``."""
     scratch.mkdir(parents=True)
     ix = whoosh_index.create_in(str(scratch), schema)
@@ -174,7 +174,7 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object
             blocks: list[Block] = []
             for _key, i, info in group:
                 if info.is_inlined():
-                    source = [_inline_block(info, fixedsize)]
+                    source: Iterable[Block] = [_inline_block(info, fixedsize)]
                 else:
                     source = _read_blocks(segment_postings_file(readers[i]), info.extent()[0])
                 for block in source:

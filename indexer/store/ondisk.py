@@ -49,7 +49,8 @@ def pickled_names(index_dir: str | Path) -> set[str]:
         if not _hooked:
             sys.addaudithook(_audit)
             _hooked = True
-        _recording = found = set()
+        found: set[str] = set()
+        _recording = found
         try:
             ix = open_index(index_dir, create=False)
             schema = ix.schema

@@ -26,6 +26,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
+from typing import Any
 
 from whoosh import writing
 from whoosh.filedb import structfile
@@ -100,7 +101,7 @@ def _flush_segment(self) -> None:
 # -- install / uninstall --------------------------------------------------------------------
 
 
-def _stock() -> dict[str, object]:
+def _stock() -> dict[str, Any]:
     """Whoosh's own attributes, as found when this module is first imported."""
     found = {"pool": writing.PostingPool, "flush_segment": writing.SegmentWriter.__dict__["_flush_segment"],
              "buffer_init": structfile.BufferFile.__dict__["__init__"]}

@@ -25,6 +25,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -92,8 +93,8 @@ class Block:
 
     count: int
     ids: Sequence[int]  # delta-encoded docnums: the first is absolute
-    weights: object  # None (all 1.0), one float (all equal) or floats
-    values: object  # None, joined fixed-size bytes or PackedValues
+    weights: Any  # None (all 1.0), one float (all equal) or floats
+    values: Any  # None, joined fixed-size bytes or PackedValues
     maxid: int
     maxweight: float
     minlen: int  # length bytes
