@@ -135,7 +135,7 @@ def check_whoosh_version() -> None:
         raise RuntimeError(
             f"timtin needs {WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION} (it patches Whoosh's internals and was "
             f"tested with that version only), but {WHOOSH_DISTRIBUTION} {found or 'is not installed'}"
-            f"{' is installed' if found else ''}: run  pip install '{WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION}'")
+            f"{' is installed' if found else ''}: run pip install '{WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION}'")
     _checked = True
 
 
