@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
-from whoosh import formats, writing
+from whoosh import formats
 
 from indexer import fastwrite
 from indexer.analysis import analyze
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
-from indexer.store import termpool
+from indexer.store import patches, termpool
 from indexer.store.index import open_index, write_articles
+from indexer.store.internals import raw_blocks
 from tests.conftest import ARTICLES, art
 
 TEXTS = [
@@ -58,31 +60,39 @@ def _dump(index_dir: Path) -> list[tuple]:
     return out
 
 
-def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _first_block(index_dir: Path, fieldname: str, term: str) -> tuple:
+    with open_index(index_dir, create=False).reader() as reader:
+        return next(raw_blocks(reader.postings(fieldname, term)))
+
+
+def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path) -> None:
     articles = ARTICLES + [art(f"extra-{i}", f"Tin số {i}: {t[:40]}", t * (i + 1)) for i, t in enumerate(TEXTS)]
     write_articles(tmp_path / "fast", articles)
-    with monkeypatch.context() as m:
-        m.setattr(writing, "PostingPool", termpool.STOCK_POOL)
-        m.setattr(writing.SegmentWriter, "_flush_segment", termpool.STOCK_FLUSH_SEGMENT)
+    with patches.stock_whoosh():
         write_articles(tmp_path / "stock", articles)
+        stock_ids = _first_block(tmp_path / "stock", "body_folded", "nha")[0]
+    assert patches.is_installed()
+    assert not isinstance(stock_ids, array)  # really written by Whoosh's own pool (a tuple/list of ints)
     fast, stock = _dump(tmp_path / "fast"), _dump(tmp_path / "stock")
     assert len(fast) > 500
     assert fast == stock
 
 
-def test_blocks_are_compact_arrays(tmp_path: Path) -> None:
-    from array import array
-
-    write_articles(tmp_path, ARTICLES)
+@pytest.mark.parametrize("procs", [1, 2])
+def test_blocks_are_compact_arrays(tmp_path: Path, procs: int) -> None:
+    write_articles(tmp_path, ARTICLES, procs=procs)  # --procs writers are forked: they inherit the patches
+    expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
+    assert len(expected) >= 3
+    found = set()
     with open_index(tmp_path, create=False).reader() as reader:
-        m = reader.postings("body_folded", "nha")
-        m._read_data()
-        ids, weights, values = m._data
-        assert isinstance(ids, array) and isinstance(values, fastwrite.PackedValues)
-        assert weights is None or isinstance(weights, float | array)
-        expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
-        assert len(expected) >= 3
-        assert {reader.stored_fields(d)["id"] for d in m.all_ids()} == expected
+        for leaf, _offset in reader.leaf_readers():
+            if ("body_folded", "nha") not in leaf:
+                continue
+            ids, weights, values, _ = next(raw_blocks(leaf.postings("body_folded", "nha")))
+            assert isinstance(ids, array) and isinstance(values, fastwrite.PackedValues)
+            assert weights is None or isinstance(weights, float | array)
+            found |= {leaf.stored_fields(d)["id"] for d in leaf.postings("body_folded", "nha").all_ids()}
+    assert found == expected
 
 
 def test_packed_values_behave_like_a_tuple() -> None:
