@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.models import Article
-from indexer.search.query import parse_query
-from indexer.search.service import Ranking, SearchRequest, search
+from indexer.search import Ranking, SearchRequest, parse_query, search
 from indexer.store.index import delete_articles, write_articles
 
 
