@@ -1,8 +1,8 @@
 """The Whoosh schema: what is stored for display and what is indexed for search.
 
 Display text is stored once (the stored fields of ``indexer.fields.FIELDS``: ``title``,
-``lead``, ``body``, ...); the searchable fields are not stored.  Each of title, lead and body is indexed twice, in exact
-form (diacritics kept) and folded form (no diacritics), with positions for phrases
+``lead``, ``body``, ...); the searchable fields are not stored.  Each of title, lead and body
+is indexed twice, in exact form (diacritics kept) and folded form (no diacritics), with positions for phrases
 (except the exact body, which keeps counts only); ``pairs`` holds folded adjacent
 word pairs of all three, for proximity.
 """

@@ -122,7 +122,7 @@ _SEARCH_PARAMS = [
 @cache
 def openapi_spec() -> dict[str, Any]:
     """The OpenAPI document (built once)."""
-    json_ok = {"content": {"application/json": {"schema": {}}}}
+    json_ok: dict[str, Any] = {"content": {"application/json": {"schema": {}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "timtin", "version": "1.0.0",

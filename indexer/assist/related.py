@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +107,7 @@ def _title_key(title: str) -> str:
 
 def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
     """The article's most distinctive words (exact form, query weight), and the word pairs of its title."""
-    weight: Counter[str] = Counter()
+    weight: dict[str, float] = defaultdict(float)
     texts = {"title": stored.get("title", ""), "lead": stored.get("lead", ""),
              "body": stored.get("body", "")[:BODY_CHARS]}
     for part, text in texts.items():

@@ -47,7 +47,7 @@ def facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 3
     for name in FACET_FIELDS:
         base = matched & filters(snap, req, skip=name)
         values, docs, codes = snap.facet_table(name)
-        counts = np.bincount(codes[base[docs]], minlength=len(values)) if len(values) else []
+        counts: np.ndarray | list[int] = np.bincount(codes[base[docs]], minlength=len(values)) if len(values) else []
         order = sorted((i for i, c in enumerate(counts) if c), key=lambda i: (-counts[i], values[i]))
         out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:top]]
     return out

@@ -13,7 +13,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import get_type_hints
+from typing import Any, get_type_hints
 
 import numpy as np
 
@@ -58,7 +58,7 @@ class Ranking:
         integer field such as ``rerank_depth``, not a whole number).
         """
         env = os.environ if environ is None else environ
-        over: dict[str, float | int] = {}
+        over: dict[str, Any] = {}
         for f in fields(cls):
             name = ENV_PREFIX + f.name.upper()
             raw = env.get(name)
