@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -245,9 +246,9 @@ def test_deleted_and_replaced_articles_in_a_kept_segment(tmp_path: Path) -> None
 
 # -- ranking weights from the environment ---------------------------------------------------------
 
-def _env_value(f: dataclasses.Field, default: float) -> str:
+def _env_value(kind: type, default: float) -> str:
     """A valid value for a TIMTIN_RANK_* field that differs from its default."""
-    return "3" if f.type == "int" else repr(round(default * 0.5 + 0.1, 4))
+    return "3" if kind is int else repr(round(default * 0.5 + 0.1, 4))
 
 
 @pytest.fixture(scope="module")
@@ -271,11 +272,12 @@ def test_every_ranking_field_can_be_set_from_the_environment(gold_index: Path,
     plain = search(req, gold_index)
     assert plain.total == 10
 
-    wanted = {}
+    wanted: dict[str, float | int] = {}
+    types = typing.get_type_hints(Ranking)
     for f in dataclasses.fields(Ranking):
-        raw = _env_value(f, getattr(defaults, f.name))
+        raw = _env_value(types[f.name], getattr(defaults, f.name))
         monkeypatch.setenv(f"TIMTIN_RANK_{f.name.upper()}", raw)
-        wanted[f.name] = int(raw) if f.type == "int" else float(raw)
+        wanted[f.name] = types[f.name](raw)
     rank = Ranking.from_env()
     assert dataclasses.asdict(rank) == wanted
     assert all(type(getattr(rank, name)) is type(getattr(defaults, name)) for name in wanted)
