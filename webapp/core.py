@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from indexer.search.service import SearchRequest, SearchResult, search
+from indexer.search import SearchRequest, SearchResult, search
 from indexer.store.engine import Snapshot, get_engine
 from webapp.assist import assist
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from indexer.analysis import pair_key, syllables
 from indexer.schema import EXACT, PAIRS, TEXT_PARTS
-from indexer.search.service import Ranking
+from indexer.search import Ranking, bm25
 from indexer.store.engine import Snapshot, get_engine
 from indexer.text.regions import find_region_mentions
 
@@ -68,16 +68,15 @@ def related_in(snap: Snapshot, article_id: str, limit: int = 5) -> list[dict]:
     if not words:
         return []
     rank = Ranking()
-    n = max(snap.doc_count, 1)
     score = np.zeros(snap.size, dtype=np.float32)
     shared = np.zeros(snap.size, dtype=np.int16)
     for word, weight in words:
         present = np.zeros(snap.size, dtype=bool)
         for part in TEXT_PARTS:
-            _bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, n, present)
+            bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, present)
         shared += present
     for pair in pairs:
-        _bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank, n)
+        bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank)
     floor = max(MIN_SCORE * float(score[docnum]), 1e-6)  # the article against itself is the yardstick
     ok = (shared >= min(MIN_SHARED, len(words))) & snap.live & (score >= floor)
     ok[docnum] = False
@@ -108,7 +107,7 @@ def _title_key(title: str) -> str:
 
 def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
     """The article's most distinctive words (exact form, query weight), and the word pairs of its title."""
-    weight: Counter[str] = Counter()
+    weight: dict[str, float] = defaultdict(float)
     texts = {"title": stored.get("title", ""), "lead": stored.get("lead", ""),
              "body": stored.get("body", "")[:BODY_CHARS]}
     for part, text in texts.items():
@@ -140,20 +139,6 @@ def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]],
 
 def _is_place(a: str, b: str) -> bool:
     return any(j - i == 2 for i, j, _ in find_region_mentions([a, b]))
-
-
-def _bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: float, rank: Ranking, n: int,
-          present: np.ndarray | None = None) -> None:
-    ids, tf = snap.postings(fieldname, text)
-    if not len(ids):
-        return
-    df = len(ids)
-    idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-    dl = snap.lengths(fieldname)[ids]
-    norm = rank.k1 * (1.0 - rank.b + rank.b * dl / snap.avg_length.get(fieldname, 1.0))
-    score[ids] += (weight * idf * (rank.k1 + 1.0)) * tf / (tf + norm)
-    if present is not None:
-        present[ids] = True
 
 
 def clear_cache() -> None:
