@@ -12,7 +12,7 @@ from indexer.analysis import analyze
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
 from indexer.store import termpool
 from indexer.store.index import open_index, write_articles
-from tests.conftest import ARTICLES, art
+from tests.helpers import ARTICLES, art
 
 TEXTS = [
     "Đại hội Đảng bộ tỉnh Thái Nguyên lần thứ XX, nhiệm kỳ 2025-2030: Đại hội thành công.",

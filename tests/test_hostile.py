@@ -14,8 +14,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest_web import PARTY_QUERY, build_fixture_index
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +23,7 @@ from werkzeug.test import TestResponse
 import webapp
 from indexer.search.query import MAX_WORDS, parse_query
 from indexer.search.service import SearchRequest, search
+from tests.helpers import PARTY_QUERY
 from webapp.ratelimit import Limit, TokenBuckets, parse_limit
 from webapp.validation import MAX_QUERY_CHARS, ParamError, clean, parse_search_args
 
@@ -74,23 +73,6 @@ PARAM_CASES: list[tuple[str, int]] = [
     ("source=" + "x" * 201, 400), ("source=%ED%A0%80", 200), ("&".join(["category=c"] * 51), 400),
     ("&".join(f"region=r{i}" for i in range(51)), 400), ("unknown=1", 200), ("q2=x", 200), ("Q=x", 200),
 ]
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_index(tmp_path_factory.mktemp("hostile") / "index")
-
-
-@pytest.fixture(scope="module")
-def app(index_dir: Path) -> Flask:
-    app = webapp.create_app(str(index_dir))
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # a bug must show up as a 500, not as a test exception
-    return app
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def check_json(resp: TestResponse) -> dict:
@@ -207,7 +189,7 @@ def test_error_messages_name_the_parameter(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("q", ["\ud800", "a\ud800b", "\udfff\ud800 đại hội", "\udc80" * 100])
-def test_lone_surrogates_in_python_strings(index_dir: Path, q: str) -> None:
+def test_lone_surrogates_in_python_strings(web_index: Path, q: str) -> None:
     """The validation layer turns them into spaces; the search API itself never raises on them."""
     try:
         req = parse_search_args(MultiDict({"q": q}))
@@ -215,8 +197,8 @@ def test_lone_surrogates_in_python_strings(index_dir: Path, q: str) -> None:
         assert e.code == "invalid_parameter" and all(0xD800 <= ord(c) <= 0xDFFF for c in q)
     else:
         req.q.encode("utf-8")  # strict: cleaned
-        search(req, index_dir)
-    result = search(SearchRequest(q=q), index_dir)
+        search(req, web_index)
+    result = search(SearchRequest(q=q), web_index)
     assert result.total >= 0
 
 
@@ -299,8 +281,8 @@ def test_big_bodies_and_methods_never_500(client: FlaskClient, path: str) -> Non
     assert resp.status_code in (200, 400, 413)
 
 
-def test_max_content_length_is_enforced(index_dir: Path) -> None:
-    app = webapp.create_app(str(index_dir))
+def test_max_content_length_is_enforced(web_index: Path) -> None:
+    app = webapp.create_app(str(web_index))
     assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
 
     @app.post("/_test_form_echo")
@@ -357,9 +339,9 @@ def test_token_bucket_refills_and_forgets_old_clients() -> None:
 
 
 @pytest.fixture
-def limited(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskClient]:
+def limited(web_index: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskClient]:
     monkeypatch.setenv("TIMTIN_RATE_LIMIT", "3/minute")
-    app = webapp.create_app(str(index_dir))
+    app = webapp.create_app(str(web_index))
     yield app.test_client()
 
 
@@ -380,18 +362,18 @@ def test_rate_limit_gives_429_json_with_retry_after(limited: FlaskClient) -> Non
     assert other.status_code == 200  # per client
 
 
-def test_rate_limit_is_off_by_default_and_in_development(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rate_limit_is_off_by_default_and_in_development(web_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TIMTIN_RATE_LIMIT", raising=False)
-    client = webapp.create_app(str(index_dir)).test_client()
+    client = webapp.create_app(str(web_index)).test_client()
     assert all(client.get("/search?q=a").status_code == 200 for _ in range(30))
     monkeypatch.setenv("TIMTIN_RATE_LIMIT", "1/minute")
-    app = webapp.create_app(str(index_dir))
+    app = webapp.create_app(str(web_index))
     app.debug = True
     client = app.test_client()
     assert all(client.get("/search?q=a").status_code == 200 for _ in range(5))
 
 
-def test_bad_rate_limit_setting_fails_at_startup(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_rate_limit_setting_fails_at_startup(web_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMTIN_RATE_LIMIT", "lots")
     with pytest.raises(ValueError, match="TIMTIN_RATE_LIMIT"):
-        webapp.create_app(str(index_dir))
+        webapp.create_app(str(web_index))

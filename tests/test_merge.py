@@ -11,7 +11,7 @@ import pytest
 from indexer.search.service import SearchRequest, search
 from indexer.store.index import delete_articles, open_index, write_articles
 from indexer.store.merge import merge_segments, small_segments
-from tests.conftest import ARTICLES, art
+from tests.helpers import ARTICLES, art
 
 
 def _batches(path: Path, batches: list[list]) -> None:

@@ -24,7 +24,7 @@ from indexer.text.legacy import (
     encode_legacy,
     is_vietnamese_syllable,
 )
-from tests.conftest import cp1258_bytes
+from tests.helpers import cp1258_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_87d1a404c8769f4e.txt"
