@@ -1,4 +1,5 @@
-# timtin: `make run` (install, index seeds/, serve) and `make test` (install, lint, tests).
+# timtin: `make run` (install, index seeds/, serve), `make serve` (serve the existing index),
+# `make lint` (ruff, mypy) and `make test` (install, lint, tests).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -19,11 +20,19 @@ install: $(BIN)/timtin
 index: install
 	$(BIN)/timtin index seeds/ --index $(INDEX)
 
-run: index
-	$(BIN)/timtin serve --index $(INDEX) --host $(HOST) --port $(PORT)
+SERVE = $(BIN)/timtin serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
-test: install
+run: index
+	$(SERVE)
+
+serve: install  # the existing index, without re-indexing
+	$(SERVE)
+
+lint: install
 	$(BIN)/ruff check indexer webapp tests benchmarks
+	$(BIN)/mypy indexer webapp
+
+test: lint
 	$(BIN)/python -m pytest
 
 DATA ?= ../shared/data

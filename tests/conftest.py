@@ -1,49 +1,25 @@
-"""Shared fixtures: a small Vietnamese news index built from hand-written articles."""
+"""Fixtures, defined once: the small search index and the web app over the web fixture.
+
+``index_dir`` (session): tests/helpers.ARTICLES indexed.  ``web_articles`` (module): what ``web_index``
+holds, ``fixture_articles()`` unless a test module overrides it.  ``web_index``, ``app``, ``client`` and
+``live_url`` (module): that index, the Flask app on it (search assistance warm), its test client, and the
+app served on a free loopback port.
+"""
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime, timedelta, timezone
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
+import webapp
 from indexer.models import Article
 from indexer.store.index import write_articles
-
-VN = timezone(timedelta(hours=7))
-
-
-def art(id: str, title: str, body: str, lead: str = "", **kw) -> Article:
-    return Article(id=id, title=title, body=body, lead=lead, **kw)
-
-
-ARTICLES = [
-    art("ban-nha", "Người dân bán nhà để chữa bệnh", "Gia đình anh Nam phải bán nhà ở quê.",
-        source="Báo Thái Nguyên", category="Xã hội", published=datetime(2024, 3, 12, 8, 0, tzinfo=VN)),
-    art("ban-nha-2", "Bạn nhà hàng xóm giúp đỡ", "Những người bạn nhà bên cạnh đã đến giúp đỡ gia đình.",
-        source="Tuổi Trẻ", category="Xã hội", published=datetime(2023, 1, 5, tzinfo=VN)),
-    art("dai-hoi", "Tổ chức tốt đại hội Đảng các cấp",
-        "Công tác chuẩn bị đại hội Đảng các cấp được thực hiện nghiêm túc tại Thái Nguyên.",
-        lead="Ban Tổ chức Tỉnh ủy Thái Nguyên họp bàn.", source="Báo Thái Nguyên", category="Chính trị",
-        published=datetime(2020, 6, 1, tzinfo=VN)),
-    art("hoa-binh-old", "Thuỷ điện Hoà Bình xả lũ", "Nhà máy thuỷ điện Hoà Bình mở thêm cửa xả đáy.",
-        source="VnExpress", category="Thời sự", published=datetime(2022, 7, 20, tzinfo=VN)),
-    art("nam-moi", "Chúc mừng năm mới", "Năm mới an khang thịnh vượng.", source="VnExpress",
-        category="Đời sống", published=datetime(2024, 2, 10, tzinfo=VN)),
-    art("nam-dinh", "Nam Định khánh thành cầu mới", "Tỉnh Nam Định đưa cầu vào sử dụng.",
-        source="Tuổi Trẻ", category="Thời sự", published=datetime(2021, 9, 2, tzinfo=VN)),
-    art("bao-lu", "Bão lũ miền Trung gây thiệt hại nặng", "Mưa lớn kéo dài khiến nhiều nhà bị ngập.",
-        lead="Bão số 5 đổ bộ vào miền Trung.", source="VnExpress", category="Thời sự",
-        published=datetime(2020, 10, 15, tzinfo=VN)),
-    art("bao-scattered", "Miền núi phía Bắc chuẩn bị trồng rừng",
-        "Trung tâm khí tượng cho biết không có bão. Lũ ống từng xảy ra ở vùng này.",
-        source="Tuổi Trẻ", category="Môi trường", published=datetime(2019, 4, 1, tzinfo=VN)),
-    art("xss", "<script>alert('x')</script> Tin nóng & \"lạ\"", "Nội dung có <b>thẻ</b> và &amp; ký tự.",
-        source="Báo <i>lạ</i>", category="Khác", url="javascript:alert(1)"),
-    art("oto", "Ô tô tông xe máy ở Ý", "Một chiếc ô tô đã va chạm tại TP.HCM ngày 12/3/2024, giá xăng RON95 "
-        "là 1.250 đồng.", source="VnExpress", category="Thế giới", published=datetime(2024, 3, 13, tzinfo=VN)),
-]
+from tests.helpers import ARTICLES, fixture_articles
 
 
 @pytest.fixture(scope="session")
@@ -54,15 +30,47 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def cp1258_bytes(text: str) -> bytes:
-    """Vietnamese as Windows-1258 writes it: base letter plus a combining tone where needed."""
-    out = bytearray()
-    for ch in unicodedata.normalize("NFC", text):
-        try:
-            out += ch.encode("cp1258")
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", ch)
-            tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
-            out += (base + tones).encode("cp1258")
-    return bytes(out)
+@pytest.fixture(scope="module")
+def web_articles() -> list[Article]:
+    """The articles in ``web_index``; override in a test module to index others."""
+    return fixture_articles()
+
+
+@pytest.fixture(scope="module")
+def web_index(tmp_path_factory: pytest.TempPathFactory, web_articles: list[Article]) -> Path:
+    path = tmp_path_factory.mktemp("web") / "index"
+    stats = write_articles(path, web_articles)
+    assert stats.indexed == len(web_articles)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(web_index: Path) -> Flask:
+    app = webapp.create_app(str(web_index))
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a bug must show up as a 500, not as a test exception
+    assert app.extensions["timtin_assist"].wait(60)  # "did you mean" and autocomplete are ready
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def live_url(app: Flask) -> Iterator[str]:
+    """``app`` served on a free loopback port in a thread: its base URL."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: object) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_web import PARTY_QUERY, build_fixture_index, party_articles, serving
 
-import webapp
+from tests.helpers import PARTY_QUERY, party_articles
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -17,15 +16,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    index = build_fixture_index(tmp_path_factory.mktemp("browser") / "index")
-    app = webapp.create_app(str(index))
-    assert app.extensions["timtin_assist"].wait(60)  # "did you mean" and autocomplete are ready
-    with serving(app) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +34,12 @@ def _watch(page: sync_api.Page) -> list[str]:
     return problems
 
 
-def test_search_paginate_filter_and_read(browser: sync_api.Browser, base_url: str,
+def test_search_paginate_filter_and_read(browser: sync_api.Browser, live_url: str,
                                          tmp_path_factory: pytest.TempPathFactory) -> None:
     expect = sync_api.expect
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = _watch(page)
-    page.goto(base_url + "/")
+    page.goto(live_url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
 
     # keyboard: the first Tab reaches the skip link
@@ -97,10 +87,10 @@ def test_search_paginate_filter_and_read(browser: sync_api.Browser, base_url: st
     page.close()
 
 
-def test_works_without_javascript(browser: sync_api.Browser, base_url: str) -> None:
+def test_works_without_javascript(browser: sync_api.Browser, live_url: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(base_url + "/?q=dai+hoi+dang")
+    page.goto(live_url + "/?q=dai+hoi+dang")
     page.get_by_role("checkbox", name="Tuổi Trẻ").check()
     page.locator("#from").fill("2024-06-01")
     page.get_by_role("button", name="Áp dụng").click()
@@ -112,11 +102,11 @@ def test_works_without_javascript(browser: sync_api.Browser, base_url: str) -> N
     context.close()
 
 
-def test_narrow_screen(browser: sync_api.Browser, base_url: str,
+def test_narrow_screen(browser: sync_api.Browser, live_url: str,
                        tmp_path_factory: pytest.TempPathFactory) -> None:
     page = browser.new_page(viewport={"width": 375, "height": 800})
     problems = _watch(page)
-    page.goto(base_url + "/?q=dai+hoi+dang")
+    page.goto(live_url + "/?q=dai+hoi+dang")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     sync_api.expect(page.locator("#filters")).not_to_have_attribute("open", "")  # folded on phones
     page.locator("#filters summary").click()
@@ -128,12 +118,12 @@ def test_narrow_screen(browser: sync_api.Browser, base_url: str,
     page.close()
 
 
-def test_autocomplete_and_did_you_mean(browser: sync_api.Browser, base_url: str,
+def test_autocomplete_and_did_you_mean(browser: sync_api.Browser, live_url: str,
                                        tmp_path_factory: pytest.TempPathFactory) -> None:
     expect = sync_api.expect
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = _watch(page)
-    page.goto(base_url + "/")
+    page.goto(live_url + "/")
     box = page.get_by_role("combobox", name="Từ khoá tìm kiếm")
     expect(box).to_have_attribute("aria-expanded", "false")
     listbox = page.get_by_role("listbox", name="Gợi ý tìm kiếm")
@@ -172,7 +162,7 @@ def test_autocomplete_and_did_you_mean(browser: sync_api.Browser, base_url: str,
     expect(options.last).to_have_attribute("aria-selected", "true")
 
     # "did you mean": an unaccented query gets a link to the accented one
-    page.goto(base_url + "/?q=bao+lu+mien+trung")
+    page.goto(live_url + "/?q=bao+lu+mien+trung")
     link = page.locator(".suggestion a")
     expect(link).to_have_text("bão lũ miền Trung")
     page.locator("#q").click()

@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_web import build_fixture_index, fixture_articles
 
 import webapp
 from indexer.store.index import open_index
+from tests.helpers import build_fixture_index, fixture_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 TOC_RE = re.compile(r"^_MAIN_(\d+)\.toc$")

@@ -14,7 +14,7 @@ from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
 from indexer.store import patches, termpool
 from indexer.store.index import open_index, write_articles
 from indexer.store.internals import raw_blocks
-from tests.conftest import ARTICLES, art
+from tests.helpers import ARTICLES, art
 
 TEXTS = [
     "Đại hội Đảng bộ tỉnh Thái Nguyên lần thứ XX, nhiệm kỳ 2025-2030: Đại hội thành công.",

@@ -27,7 +27,7 @@ from indexer.models import Article, Problem
 from indexer.search import SearchRequest, search
 from indexer.store.index import open_index, write_articles
 from indexer.text.legacy import encode_legacy
-from tests.conftest import cp1258_bytes
+from tests.helpers import cp1258_bytes
 
 SEED = 20240531
 VI_TITLE = "Người dân Hà Nội đón năm mới trong mưa phùn"

@@ -12,7 +12,7 @@ from indexer.search import SearchRequest, search
 from indexer.store.index import delete_articles, open_index, write_articles
 from indexer.store.internals import index_segments
 from indexer.store.merge import merge_segments, small_segments
-from tests.conftest import ARTICLES, art
+from tests.helpers import ARTICLES, art
 
 
 def _batches(path: Path, batches: list[list]) -> None:

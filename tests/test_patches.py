@@ -14,7 +14,7 @@ from whoosh.filedb import structfile
 
 from indexer.store import patches
 from indexer.store.index import open_index
-from tests.conftest import ARTICLES
+from tests.helpers import ARTICLES
 
 ROOT = Path(__file__).resolve().parents[1]
 

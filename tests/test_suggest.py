@@ -61,7 +61,7 @@ def test_phrases_are_frequent_and_whole(sug: Suggester) -> None:
 def test_prefix_without_diacritics_and_partial_last_word(sug: Suggester) -> None:
     got = texts(sug.complete("dai hoi d"), "phrase")
     assert got[0] == "đại hội Đảng"  # the most frequent first
-    assert "đại hội đại biểu phụ nữ" in got or "đại hội đại biểu" in " ".join(got)
+    assert any(t.startswith("đại hội đại biểu") for t in got)  # the rarer phrase comes too
     assert texts(sug.complete("dai hoi d"), "phrase") == texts(sug.complete("đại hội đ"), "phrase")
     assert "bão lũ" in texts(sug.complete("bao l"))
     assert "bão lũ" in texts(sug.complete("BAO LU"))
@@ -102,7 +102,7 @@ def test_limit_and_dedup(sug: Suggester) -> None:
 @pytest.mark.parametrize("prefix", ["", "   ", "\x00", "🎉", "!!!", "???,", "x" * 10_000, "đại " * 3000])
 def test_edge_cases_are_fast(sug: Suggester, prefix: str) -> None:
     t = time.perf_counter()
-    assert sug.complete(prefix) == [] or prefix.strip()
+    assert sug.complete(prefix) == []  # nothing to complete: no word, or a prefix no headline starts with
     assert time.perf_counter() - t < 0.05
 
 

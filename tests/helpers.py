@@ -1,13 +1,12 @@
-"""A small Vietnamese news index shared by tests/test_webapp.py and tests/test_browser.py.
+"""Shared test data and helpers: small hand-written Vietnamese news fixtures.
 
-Imported as a plain module (pytest puts tests/ on sys.path); not a conftest plugin.
+Imported one way only: ``from tests.helpers import ...``.  The fixtures built on them (``index_dir``,
+``web_index``, ``app``, ``client``, ``live_url``) are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +14,45 @@ from indexer.models import Article
 from indexer.store.index import write_articles
 
 VN = timezone(timedelta(hours=7))
+
+
+# -- the small index of tests/test_search.py and friends (fixture ``index_dir``) --------------------
+
+
+def art(id: str, title: str, body: str, lead: str = "", **kw) -> Article:
+    return Article(id=id, title=title, body=body, lead=lead, **kw)
+
+
+ARTICLES = [
+    art("ban-nha", "Người dân bán nhà để chữa bệnh", "Gia đình anh Nam phải bán nhà ở quê.",
+        source="Báo Thái Nguyên", category="Xã hội", published=datetime(2024, 3, 12, 8, 0, tzinfo=VN)),
+    art("ban-nha-2", "Bạn nhà hàng xóm giúp đỡ", "Những người bạn nhà bên cạnh đã đến giúp đỡ gia đình.",
+        source="Tuổi Trẻ", category="Xã hội", published=datetime(2023, 1, 5, tzinfo=VN)),
+    art("dai-hoi", "Tổ chức tốt đại hội Đảng các cấp",
+        "Công tác chuẩn bị đại hội Đảng các cấp được thực hiện nghiêm túc tại Thái Nguyên.",
+        lead="Ban Tổ chức Tỉnh ủy Thái Nguyên họp bàn.", source="Báo Thái Nguyên", category="Chính trị",
+        published=datetime(2020, 6, 1, tzinfo=VN)),
+    art("hoa-binh-old", "Thuỷ điện Hoà Bình xả lũ", "Nhà máy thuỷ điện Hoà Bình mở thêm cửa xả đáy.",
+        source="VnExpress", category="Thời sự", published=datetime(2022, 7, 20, tzinfo=VN)),
+    art("nam-moi", "Chúc mừng năm mới", "Năm mới an khang thịnh vượng.", source="VnExpress",
+        category="Đời sống", published=datetime(2024, 2, 10, tzinfo=VN)),
+    art("nam-dinh", "Nam Định khánh thành cầu mới", "Tỉnh Nam Định đưa cầu vào sử dụng.",
+        source="Tuổi Trẻ", category="Thời sự", published=datetime(2021, 9, 2, tzinfo=VN)),
+    art("bao-lu", "Bão lũ miền Trung gây thiệt hại nặng", "Mưa lớn kéo dài khiến nhiều nhà bị ngập.",
+        lead="Bão số 5 đổ bộ vào miền Trung.", source="VnExpress", category="Thời sự",
+        published=datetime(2020, 10, 15, tzinfo=VN)),
+    art("bao-scattered", "Miền núi phía Bắc chuẩn bị trồng rừng",
+        "Trung tâm khí tượng cho biết không có bão. Lũ ống từng xảy ra ở vùng này.",
+        source="Tuổi Trẻ", category="Môi trường", published=datetime(2019, 4, 1, tzinfo=VN)),
+    art("xss", "<script>alert('x')</script> Tin nóng & \"lạ\"", "Nội dung có <b>thẻ</b> và &amp; ký tự.",
+        source="Báo <i>lạ</i>", category="Khác", url="javascript:alert(1)"),
+    art("oto", "Ô tô tông xe máy ở Ý", "Một chiếc ô tô đã va chạm tại TP.HCM ngày 12/3/2024, giá xăng RON95 "
+        "là 1.250 đồng.", source="VnExpress", category="Thế giới", published=datetime(2024, 3, 13, tzinfo=VN)),
+]
+
+
+# -- the web fixture (fixtures ``web_index``, ``app``, ``client``) ------------------------------------
+
 PARTY_QUERY = "dai hoi dang"  # matches the PARTY articles (ids party-00 … party-13)
 XSS = '<script>alert("x")</script>'
 
@@ -95,20 +133,15 @@ def get_json(client, url: str, status: int = 200, **kw) -> dict:
     return resp.get_json()
 
 
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: object) -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+def cp1258_bytes(text: str) -> bytes:
+    """Vietnamese as Windows-1258 writes it: base letter plus a combining tone where needed."""
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += (base + tones).encode("cp1258")
+    return bytes(out)
