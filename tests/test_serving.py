@@ -360,3 +360,39 @@ def test_rate_limit_buckets_per_forwarded_client(index: Path, monkeypatch: pytes
     monkeypatch.setenv("TIMTIN_TRUSTED_PROXIES", "nonsense")
     with pytest.raises(ValueError, match="TIMTIN_TRUSTED_PROXIES"):
         webapp.create_app(str(index))
+
+
+# -- the search page in a browser, served by the real stack ----------------------------------------
+
+
+def test_search_page_in_chromium(server: Server) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"{chromium} is missing (apt-get install chromium)")
+    base = f"http://127.0.0.1:{server.port}"
+    expect = sync_api.expect
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            problems: list[str] = []  # console errors (CSP violations, failed static files) and page errors
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(base + "/")
+            page.get_by_label("Từ khoá tìm kiếm").fill("giá xăng Huế")
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/?q=gi%C3%A1+x%C4%83ng+Hu%E1%BA%BF**")
+            expect(page.locator(".hit")).to_have_count(10)
+            page.get_by_role("navigation", name="Phân trang").get_by_role("link", name="Sau").click()
+            page.wait_for_url("**page=2**")
+            page.get_by_role("checkbox", name="VnExpress").check()
+            page.wait_for_url("**source=VnExpress**")
+            expect(page.locator(".hit .source").first).to_have_text("VnExpress")
+            page.locator(".hit-links a").first.click()
+            page.wait_for_url("**/articles/tin-*")
+            expect(page.locator("h1")).to_contain_text("Giá xăng")
+            assert problems == []
+        finally:
+            browser.close()
