@@ -159,6 +159,23 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
+# -- CPU -------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of ``pids`` so far (seconds); processes gone meanwhile count 0."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
 # -- memory ------------------------------------------------------------------------------------
 
 
@@ -320,7 +337,7 @@ def pct(values: list[float], q: float) -> float:
 
 def run_load(host: str, port: int, queries: list[str], duration: float, concurrency: int, rate: float | None,
              master: int | None, rss_interval: float, warmup: float, seed: int, healthz: float = 0.0,
-             slow_clients: int = 0) -> dict:
+             slow_clients: int = 0, timeout: float = 60.0) -> dict:
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     health_lat: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[Counter[str]] = [Counter() for _ in range(concurrency)]
@@ -342,7 +359,7 @@ def run_load(host: str, port: int, queries: list[str], duration: float, concurre
         return time.monotonic() < deadline
 
     def worker(i: int) -> None:
-        client = Client(host, port)
+        client = Client(host, port, timeout)
         mix = request_mix(queries, random.Random(seed + i), healthz=healthz)
         while not stop.is_set() and wait_turn():
             path = next(mix)
@@ -370,11 +387,14 @@ def run_load(host: str, port: int, queries: list[str], duration: float, concurre
         slow_thread.start()
         time.sleep(min(1.0, warmup))
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    workers = children(master) if master else []
+    cpu_before = cpu_seconds(workers)
     for t in threads:
         t.start()
     for t in threads:
         t.join(duration + 120)
     elapsed = time.monotonic() - started
+    cpu_used = cpu_seconds(workers) - cpu_before
     stop.set()
     if sampler_thread:
         sampler_thread.join(10)
@@ -391,6 +411,7 @@ def run_load(host: str, port: int, queries: list[str], duration: float, concurre
         "latency_ms": {"p50": round(pct(lat, 0.50), 1), "p90": round(pct(lat, 0.90), 1),
                        "p99": round(pct(lat, 0.99), 1), "max": round(max(lat, default=0.0), 1),
                        "mean": round(sum(lat) / len(lat), 1) if lat else 0.0},
+        "worker_cpu_ms_per_request": round(1000 * cpu_used / total, 1) if workers and total else None,
         "healthz_latency_ms": {"n": len(hlat), "p50": round(pct(hlat, 0.50), 1), "p99": round(pct(hlat, 0.99), 1)},
         "errors": sum(n for s, n in status.items() if not s.startswith(("2", "4"))),
         "statuses": dict(status),
@@ -448,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=4, help="connections (threads)")
     p.add_argument("--rate", type=float, default=None, help="target requests per second overall")
     p.add_argument("--rss-interval", type=float, default=2.0)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds before a request counts as an error")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hostile", action="store_true", help="time the hostile list instead of a load run")
     p.add_argument("--in-process", action="store_true", help="--hostile without HTTP: the Flask app in-process")
@@ -515,12 +537,15 @@ def main(argv: list[str] | None = None) -> int:
             queries = load_queries(args.queries)
             warmup = args.warmup if args.warmup is not None else min(30.0, args.duration * 0.1)
             report = run_load(host, port, queries, args.duration, args.concurrency, args.rate, master,
-                              args.rss_interval, warmup, args.seed, args.healthz, args.slow_clients)
+                              args.rss_interval, warmup, args.seed, args.healthz, args.slow_clients, args.timeout)
             lat = report["latency_ms"]
             print(f"load: {report['requests']} requests in {report['duration_s']} s "
                   f"({report['measured_requests']} after {warmup:g} s warm-up), {report['throughput_rps']} req/s; "
                   f"latency p50 {lat['p50']} ms, p90 {lat['p90']} ms, p99 {lat['p99']} ms, max {lat['max']} ms; "
                   f"errors {report['errors']}; statuses {report['statuses']}")
+            if report["worker_cpu_ms_per_request"] is not None:
+                print(f"  worker CPU per request: {report['worker_cpu_ms_per_request']} ms "
+                      f"(user + system, all {len(report['workers_rss'])} workers)")
             if report["healthz_latency_ms"]["n"]:
                 h = report["healthz_latency_ms"]
                 print(f"  /healthz: {h['n']} requests, p50 {h['p50']} ms, p99 {h['p99']} ms")
