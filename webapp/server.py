@@ -44,6 +44,7 @@ class TimtinWorker(UvicornWorker):
         "loop": "asyncio",
         "http": GuardedHttpToolsProtocol,
         "lifespan": "off",
+        "ws": "none",  # no WebSocket upgrades, whatever is installed
         "proxy_headers": False,  # X-Forwarded-For is judged by the app (TIMTIN_TRUSTED_PROXIES)
         "access_log": False,  # AccessLog below writes gunicorn-style lines with the duration
         "server_header": False,
@@ -68,7 +69,13 @@ def _printable(text: str) -> str:
 
 
 class AccessLog:
-    """ASGI middleware: one gunicorn-style access log line per request, with its duration."""
+    """ASGI middleware: one gunicorn-style access log line per request, with its duration.
+
+    It also holds each body chunk back until the next message, so that the last chunk goes out
+    marked as the last (a2wsgi ends every response with a separate empty message).  Without
+    that, a client that reads its ``Content-Length`` and hangs up before the empty message is
+    sent makes uvicorn drop the response from its count, and ``max_requests`` never recycles.
+    """
 
     def __init__(self, app: Any, logger: logging.Logger):
         self.app = app
@@ -80,17 +87,29 @@ class AccessLog:
             return
         started = time.perf_counter()
         status, size = 0, 0
+        held: dict | None = None  # a body chunk not sent yet
 
         async def send_and_count(message: dict) -> None:
-            nonlocal status, size
+            nonlocal status, size, held
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
+                if held is not None:
+                    if not message.get("more_body") and not message.get("body"):
+                        message = {**held, "more_body": False}  # the held chunk was the last one
+                    else:
+                        await send(held)
+                    held = None
+                if message.get("more_body"):
+                    held = message
+                    return
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_count)
+            if held is not None:
+                await send(held)
         finally:
             if self.logger.isEnabledFor(logging.INFO):
                 headers = dict(scope.get("headers") or [])
