@@ -274,6 +274,9 @@ def test_keep_alive_pipelining_and_access_log(server: Server) -> None:
 def test_workers_are_recycled_after_max_requests(index: Path, tmp_path: Path) -> None:
     srv = start_server(index, tmp_path / "server.log", "--workers", "2", "--max-requests", "10")
     try:
+        deadline = time.monotonic() + 20
+        while len(srv.workers()) != 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # /healthz answered: the other worker may still be starting
         before = srv.workers()
         assert len(before) == 2
         statuses = [_get(srv.port, f"/search?q=x%C4%83ng+{i}")[0] for i in range(80)]
