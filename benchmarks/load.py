@@ -1,14 +1,18 @@
 """Bounded load and soak generator for ``timtin serve`` (loopback only), and a hostile-query timer.
 
-Load mode: worker threads send GET /search requests (dev queries, some with filters, pages and
-sorts) for ``--duration`` seconds (at most 600), either as fast as ``--concurrency`` connections
-allow or paced to ``--rate`` requests per second overall.  Reports throughput, latency
+Load mode: worker threads send GET /search requests (dev queries: 10% page 2, 10% with a source
+filter, 5% sorted by date, the rest plain; ``--healthz F`` makes a share /healthz) over keep-alive
+connections for ``--duration`` seconds (at most 600), either as fast as ``--concurrency``
+connections allow or paced to ``--rate`` requests per second overall.  Reports throughput, latency
 percentiles, errors by status, and each gunicorn worker's RSS over time with its growth after the
-warm-up.  ``--start-server`` starts ``timtin serve --workers N`` on a free loopback port and stops
-it at the end.
+warm-up.  ``--slow-clients N`` keeps N more connections trickling requests that never finish and
+reports when the server closed them.  ``--start-server`` starts ``timtin serve --workers N`` on a
+free loopback port and stops it at the end; ``--server-code DIR`` starts it from another checkout
+(to compare serving stacks in one run).
 
     python benchmarks/load.py --start-server --index /work/ix100k-v2 --duration 60 --concurrency 4
     python benchmarks/load.py --url http://127.0.0.1:8000 --server-pid 1234 --rate 20 --duration 300
+    python benchmarks/load.py --start-server --index DIR --rate 10 --concurrency 4 --healthz 0.5 --slow-clients 200
 
 Hostile mode (``--hostile``): every query and parameter set of the hostile list once (after a
 warm-up), against the server or in-process (``--in-process --index DIR``: the Flask app without
@@ -124,11 +128,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(index: str, workers: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(index: str, workers: int, env: dict[str, str] | None = None, code: Path = ROOT,
+                 extra: list[str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """``timtin serve`` from the checkout ``code`` (default: this one) on a free loopback port."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "indexer.cli", "serve", "--index", index, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+         "--workers", str(workers), *(extra or [])], cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code), **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -150,6 +157,23 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+# -- CPU -------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of ``pids`` so far (seconds); processes gone meanwhile count 0."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
 
 
 # -- memory ------------------------------------------------------------------------------------
@@ -214,6 +238,65 @@ class RssSampler:
         return out
 
 
+# -- slow clients ------------------------------------------------------------------------------
+
+
+class SlowClients:
+    """``n`` connections trickling a request (half: header lines, half: a body) every ``interval`` s.
+
+    ``run`` keeps them going until ``stop``; ``report`` says how many the server closed and when
+    (seconds after opening).  Connections are opened again when ``reopen`` is set, so the server
+    keeps facing ``n`` slow clients for the whole run.
+    """
+
+    def __init__(self, host: str, port: int, n: int, interval: float = 1.0, reopen: bool = True):
+        self.host, self.port, self.n, self.interval, self.reopen = host, port, n, interval, reopen
+        self.open: dict[int, tuple[socket.socket, float]] = {}
+        self.closed_after: list[float] = []
+        self.failed_connects = 0
+        self._next = 0
+
+    def _connect(self) -> None:
+        i, self._next = self._next, self._next + 1
+        try:
+            s = socket.create_connection((self.host, self.port), timeout=5)
+            s.setblocking(False)
+            s.sendall(b"POST /search?q=a HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" if i % 2
+                      else b"GET /search?q=a HTTP/1.1\r\nHost: x\r\n")
+        except OSError:
+            self.failed_connects += 1
+            return
+        self.open[i] = (s, time.monotonic())
+
+    def run(self, stop: threading.Event) -> None:
+        while len(self.open) < self.n:
+            self._connect()
+        while not stop.wait(self.interval):
+            for i, (s, opened) in list(self.open.items()):
+                try:
+                    s.send(b"x" if i % 2 else b"X-Slow: 1\r\n")
+                    while s.recv(65536):  # a response (405, 408): the close follows
+                        pass
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    pass
+                s.close()  # recv returned b"" or the connection was reset: the server closed it
+                del self.open[i]
+                self.closed_after.append(time.monotonic() - opened)
+            while self.reopen and len(self.open) < self.n:
+                self._connect()
+        for s, _ in self.open.values():
+            s.close()
+
+    def report(self) -> dict:
+        return {"slow_clients": self.n, "closed_by_server": len(self.closed_after),
+                "closed_after_s": {"min": round(min(self.closed_after, default=0.0), 1),
+                                   "p50": round(pct(self.closed_after, 0.5), 1),
+                                   "max": round(max(self.closed_after, default=0.0), 1)},
+                "still_open": len(self.open), "failed_connects": self.failed_connects}
+
+
 # -- load mode ---------------------------------------------------------------------------------
 
 
@@ -223,20 +306,28 @@ def load_queries(path: Path) -> list[str]:
     return [q["query"] if isinstance(q, dict) else str(q) for q in items if q]
 
 
-def request_mix(queries: list[str], rng: random.Random) -> Iterator[str]:
-    """Mostly plain searches; some with a second page, a sort, a date range or the HTML page."""
+DEFAULT_SOURCES = ("VnExpress", "Tuổi Trẻ", "Người Lao Động", "Thanh Niên")  # the largest in news-100k
+
+
+def request_mix(queries: list[str], rng: random.Random, sources: tuple[str, ...] = DEFAULT_SOURCES,
+                healthz: float = 0.0) -> Iterator[str]:
+    """GET /search: 10% page 2, 10% with a source filter, 5% sorted by date, the rest plain.
+
+    With ``healthz`` > 0 that share of the requests is ``/healthz`` instead.
+    """
     while True:
-        q = rng.choice(queries)
+        if healthz and rng.random() < healthz:
+            yield "/healthz"
+            continue
+        params: dict[str, str] = {"q": rng.choice(queries)}
         r = rng.random()
-        params: dict[str, str] = {"q": q}
         if r < 0.10:
             params["page"] = "2"
-        elif r < 0.15:
-            params["sort"] = "newest"
         elif r < 0.20:
-            params.update({"from": "2018-01-01", "to": "2020-12-31"})
-        path = "/" if 0.20 <= r < 0.30 else "/search"
-        yield path + "?" + urlencode(params)
+            params["source"] = rng.choice(sources)
+        elif r < 0.25:
+            params["sort"] = "newest"
+        yield "/search?" + urlencode(params)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -245,8 +336,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run_load(host: str, port: int, queries: list[str], duration: float, concurrency: int, rate: float | None,
-             master: int | None, rss_interval: float, warmup: float, seed: int) -> dict:
+             master: int | None, rss_interval: float, warmup: float, seed: int, healthz: float = 0.0,
+             slow_clients: int = 0, timeout: float = 60.0) -> dict:
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    health_lat: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[Counter[str]] = [Counter() for _ in range(concurrency)]
     stop = threading.Event()
     started = time.monotonic()
@@ -266,8 +359,8 @@ def run_load(host: str, port: int, queries: list[str], duration: float, concurre
         return time.monotonic() < deadline
 
     def worker(i: int) -> None:
-        client = Client(host, port)
-        mix = request_mix(queries, random.Random(seed + i))
+        client = Client(host, port, timeout)
+        mix = request_mix(queries, random.Random(seed + i), healthz=healthz)
         while not stop.is_set() and wait_turn():
             path = next(mix)
             t0 = time.perf_counter()
@@ -280,22 +373,35 @@ def run_load(host: str, port: int, queries: list[str], duration: float, concurre
                 continue
             if time.monotonic() - started >= warmup:
                 latencies[i].append((time.perf_counter() - t0) * 1000)
+                if path == "/healthz":
+                    health_lat[i].append(latencies[i][-1])
         client.close()
 
     sampler = RssSampler(master, rss_interval) if master else None
     sampler_thread = threading.Thread(target=sampler.run, args=(stop, started), daemon=True) if sampler else None
     if sampler_thread:
         sampler_thread.start()
+    slow = SlowClients(host, port, slow_clients) if slow_clients else None
+    slow_thread = threading.Thread(target=slow.run, args=(stop,), daemon=True) if slow else None
+    if slow_thread:
+        slow_thread.start()
+        time.sleep(min(1.0, warmup))
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    workers = children(master) if master else []
+    cpu_before = cpu_seconds(workers)
     for t in threads:
         t.start()
     for t in threads:
         t.join(duration + 120)
     elapsed = time.monotonic() - started
+    cpu_used = cpu_seconds(workers) - cpu_before
     stop.set()
     if sampler_thread:
         sampler_thread.join(10)
+    if slow_thread:
+        slow_thread.join(30)
     lat = [x for part in latencies for x in part]
+    hlat = [x for part in health_lat for x in part]
     status = sum(statuses, Counter())
     total = sum(status.values())
     measured = max(elapsed - warmup, 1e-9)
@@ -305,8 +411,11 @@ def run_load(host: str, port: int, queries: list[str], duration: float, concurre
         "latency_ms": {"p50": round(pct(lat, 0.50), 1), "p90": round(pct(lat, 0.90), 1),
                        "p99": round(pct(lat, 0.99), 1), "max": round(max(lat, default=0.0), 1),
                        "mean": round(sum(lat) / len(lat), 1) if lat else 0.0},
+        "worker_cpu_ms_per_request": round(1000 * cpu_used / total, 1) if workers and total else None,
+        "healthz_latency_ms": {"n": len(hlat), "p50": round(pct(hlat, 0.50), 1), "p99": round(pct(hlat, 0.99), 1)},
         "errors": sum(n for s, n in status.items() if not s.startswith(("2", "4"))),
         "statuses": dict(status),
+        "slow": slow.report() if slow else None,
         "workers_rss": sampler.report(warmup) if sampler else {},
     }
 
@@ -345,6 +454,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--start-server", action="store_true", help="start `timtin serve` on a free loopback port")
     p.add_argument("--index", default=default_index_dir())
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers with --start-server")
+    p.add_argument("--server-code", type=Path, default=ROOT,
+                   help="--start-server: the checkout whose `timtin serve` runs (e.g. a worktree of an older "
+                        "version, to compare stacks in one run); default: this one")
+    p.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                   help="--start-server: one more argument for `timtin serve` (repeatable)")
+    p.add_argument("--healthz", type=float, default=0.0, help="share of requests that are GET /healthz (0-1)")
+    p.add_argument("--slow-clients", type=int, default=0, metavar="N",
+                   help="keep N connections trickling unfinished requests during the run (at most 1000)")
     p.add_argument("--server-pid", type=int, help="gunicorn master pid of --url, to sample worker RSS")
     p.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     p.add_argument("--duration", type=float, default=30.0, help=f"seconds (at most {MAX_DURATION:g})")
@@ -352,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=4, help="connections (threads)")
     p.add_argument("--rate", type=float, default=None, help="target requests per second overall")
     p.add_argument("--rss-interval", type=float, default=2.0)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds before a request counts as an error")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--hostile", action="store_true", help="time the hostile list instead of a load run")
     p.add_argument("--in-process", action="store_true", help="--hostile without HTTP: the Flask app in-process")
@@ -366,6 +484,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--concurrency must be 1-64")
     if args.rate is not None and args.rate <= 0:
         p.error("--rate must be positive")
+    if not 0 <= args.slow_clients <= 1000:
+        p.error("--slow-clients must be 0-1000")
+    if not 0 <= args.healthz <= 1:
+        p.error("--healthz must be in [0, 1]")
     if args.in_process and not args.hostile:
         p.error("--in-process only works with --hostile")
 
@@ -377,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.in_process:
         pass
     elif args.start_server:
-        server, port = start_server(args.index, args.workers)
+        server, port = start_server(args.index, args.workers, code=args.server_code.resolve(), extra=args.serve_arg)
         master = server.pid
     elif args.url:
         parts = urlsplit(args.url)
@@ -415,12 +537,23 @@ def main(argv: list[str] | None = None) -> int:
             queries = load_queries(args.queries)
             warmup = args.warmup if args.warmup is not None else min(30.0, args.duration * 0.1)
             report = run_load(host, port, queries, args.duration, args.concurrency, args.rate, master,
-                              args.rss_interval, warmup, args.seed)
+                              args.rss_interval, warmup, args.seed, args.healthz, args.slow_clients, args.timeout)
             lat = report["latency_ms"]
             print(f"load: {report['requests']} requests in {report['duration_s']} s "
                   f"({report['measured_requests']} after {warmup:g} s warm-up), {report['throughput_rps']} req/s; "
                   f"latency p50 {lat['p50']} ms, p90 {lat['p90']} ms, p99 {lat['p99']} ms, max {lat['max']} ms; "
                   f"errors {report['errors']}; statuses {report['statuses']}")
+            if report["worker_cpu_ms_per_request"] is not None:
+                print(f"  worker CPU per request: {report['worker_cpu_ms_per_request']} ms "
+                      f"(user + system, all {len(report['workers_rss'])} workers)")
+            if report["healthz_latency_ms"]["n"]:
+                h = report["healthz_latency_ms"]
+                print(f"  /healthz: {h['n']} requests, p50 {h['p50']} ms, p99 {h['p99']} ms")
+            if report["slow"]:
+                sl = report["slow"]
+                print(f"  slow clients: {sl['slow_clients']} kept open; {sl['closed_by_server']} closed by the server "
+                      f"after {sl['closed_after_s']['min']}-{sl['closed_after_s']['max']} s "
+                      f"(median {sl['closed_after_s']['p50']} s); {sl['failed_connects']} failed connects")
             for pid, w in report["workers_rss"].items():
                 print(f"  worker {pid}: RSS {w['first_mb']:.0f} MB at start, {w['after_warmup_mb']:.0f} MB after "
                       f"warm-up, {w['last_mb']:.0f} MB at the end (max {w['max_mb']:.0f} MB): "

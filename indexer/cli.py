@@ -138,7 +138,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from webapp.server import serve
 
-    serve(args.index, host=args.host, port=args.port, workers=args.workers)
+    serve(args.index, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
+          read_timeout=args.read_timeout, max_requests=args.max_requests)
     return 0
 
 
@@ -200,7 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     with_index(sp)
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
-    sp.add_argument("--workers", type=int, default=2)
+    sp.add_argument("--workers", type=int, default=2, help="processes (default: %(default)s)")
+    sp.add_argument("--threads", type=int, default=8, help="search threads per worker (default: %(default)s)")
+    sp.add_argument("--read-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="close a connection whose request (line, headers, body) has not arrived whole "
+                         "this long after its first byte (default: %(default)s)")
+    sp.add_argument("--max-requests", type=int, default=10_000, metavar="N",
+                    help="restart a worker after about N requests; 0: never (default: %(default)s)")
     sp.set_defaults(func=cmd_serve)
     return p
 

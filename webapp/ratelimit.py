@@ -8,13 +8,18 @@ Vietnamese error page elsewhere).  Units: ``second``, ``minute``, ``hour``, ``da
 when the app runs in debug (development) mode.
 
 Buckets live in each process's memory: with ``timtin serve --workers N`` a client may get up
-to N times the limit, and restarting a worker forgets its buckets.  Behind a reverse proxy
-every request comes from the proxy's address unless the app is wrapped in werkzeug's
-``ProxyFix`` (or the proxy limits requests itself).
+to N times the limit, and restarting a worker forgets its buckets.
+
+Behind a reverse proxy every connection comes from the proxy.  ``TIMTIN_TRUSTED_PROXIES`` lists
+the proxies' addresses or networks (``127.0.0.1,10.0.0.0/8``; default: none): for a request
+whose peer is one of them, the client is the right-most address in ``X-Forwarded-For`` that is
+not itself a trusted proxy.  From any other peer ``X-Forwarded-For`` is ignored, so a client
+cannot pick its own bucket.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -28,6 +33,9 @@ from flask import Flask, Response, current_app, request
 
 ENV_VAR = "TIMTIN_RATE_LIMIT"
 CONFIG_KEY = "RATE_LIMIT"
+PROXIES_ENV_VAR = "TIMTIN_TRUSTED_PROXIES"
+PROXIES_CONFIG_KEY = "TRUSTED_PROXIES"
+MAX_FORWARDED = 20  # X-Forwarded-For entries looked at (right to left)
 EXEMPT_PATHS = ("/healthz", "/static/", "/favicon")
 MAX_CLIENTS = 100_000  # buckets kept; the least recently seen client is forgotten first
 _UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
@@ -62,6 +70,53 @@ def parse_limit(spec: str | None) -> Limit | None:
         raise ValueError(f"{ENV_VAR}={spec!r}: expected a limit such as '60/minute' "
                          "(units: second, minute, hour, day) or 'off'")
     return Limit(int(m.group(1)), _UNITS[unit])
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_proxies(spec: str | None) -> tuple[Network, ...]:
+    """``"127.0.0.1, 10.0.0.0/8"`` → networks; empty or None → (); ValueError naming the bad entry."""
+    out = []
+    for item in (spec or "").replace(";", ",").split(","):
+        if item := item.strip():
+            try:
+                out.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"{PROXIES_ENV_VAR}: {item!r} is not an IP address or network "
+                                 "(expected e.g. '127.0.0.1,10.0.0.0/8')") from None
+    return tuple(out)
+
+
+def _trusted(addr: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr.strip())
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in net for net in proxies)
+
+
+def client_address(remote_addr: str | None, forwarded_for: list[str], proxies: tuple[Network, ...]) -> str:
+    """The client's address: ``remote_addr``, or from ``X-Forwarded-For`` when the peer is a trusted proxy.
+
+    Walks the forwarded addresses from the right (the one the nearest proxy added) past every
+    trusted proxy; the first other address is the client.  A malformed entry ends the walk there.
+    """
+    addr = remote_addr or "unknown"
+    if not proxies or not _trusted(addr, proxies):
+        return addr
+    hops = [h.strip() for value in forwarded_for for h in value.split(",") if h.strip()]
+    for hop in reversed(hops[-MAX_FORWARDED:]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return addr  # garbage: keep the last trustworthy address
+        if not _trusted(hop, proxies):
+            return hop
+        addr = hop
+    return addr
 
 
 class TokenBuckets:
@@ -99,6 +154,7 @@ class TokenBuckets:
 def init_rate_limit(app: Flask) -> TokenBuckets | None:
     """Install the limit from ``app.config["RATE_LIMIT"]`` or ``$TIMTIN_RATE_LIMIT`` (off when unset)."""
     limit = parse_limit(app.config.get(CONFIG_KEY, os.environ.get(ENV_VAR)))
+    proxies = parse_proxies(app.config.get(PROXIES_CONFIG_KEY, os.environ.get(PROXIES_ENV_VAR)))
     if limit is None:
         return None
     buckets = TokenBuckets(limit)
@@ -108,7 +164,8 @@ def init_rate_limit(app: Flask) -> TokenBuckets | None:
     def _rate_limit() -> tuple[Response | str, int, dict[str, str]] | None:
         if current_app.debug or request.path.startswith(EXEMPT_PATHS):
             return None
-        wait = buckets.take(request.remote_addr or "unknown")
+        client = client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"), proxies)
+        wait = buckets.take(client)
         if not wait:
             return None
         from webapp import error_response
