@@ -10,7 +10,9 @@ from pathlib import Path
 
 from indexer.config import default_index_dir
 from indexer.models import Article, Problem
-from indexer.store.index import IndexBusyError, delete_articles, write_articles
+from indexer.shard.dispatch import delete_ids, merge_in_background, merge_index, write_index
+from indexer.shard.manifest import ShardLayoutError
+from indexer.store.index import IndexBusyError
 
 
 def _progress(total: int | None, enabled: bool):
@@ -26,7 +28,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.watch:
         from indexer.ingest.watch import watch
 
-        return watch(args.paths, args.index, interval=args.interval, procs=args.procs, merge=not args.no_merge)
+        return watch(args.paths, args.index, interval=args.interval, procs=args.procs, merge=not args.no_merge,
+                     shards=args.shards)
     tty = sys.stderr.isatty() and not args.quiet
     total = count_records(args.paths) if tty else None
     bar = _progress(total, tty)
@@ -38,18 +41,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         yield from read_articles(args.paths)
 
     try:
-        stats = write_articles(args.index, records(), procs=args.procs, on_problem=report,
-                               on_record=bar.update, lock_timeout=args.lock_timeout,
-                               commit_every=args.commit_every)
-    except IndexBusyError as e:
+        stats = write_index(args.index, records(), shards=args.shards, procs=args.procs, on_problem=report,
+                            on_record=bar.update, lock_timeout=args.lock_timeout,
+                            commit_every=args.commit_every)
+    except (IndexBusyError, ShardLayoutError) as e:
         bar.close()
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     bar.close()
     print(f"timtin: {stats.summary()} into {args.index}", file=sys.stderr)
     if not args.no_merge:
-        from indexer.store.merge import merge_in_background
-
         if merge_in_background(args.index):
             print("timtin: merging small segments in the background", file=sys.stderr)
     if stats.indexed + stats.updated == 0:
@@ -61,8 +62,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     try:
-        stats = delete_articles(args.index, args.ids, lock_timeout=args.lock_timeout)
-    except (IndexBusyError, FileNotFoundError) as e:
+        stats = delete_ids(args.index, args.ids, lock_timeout=args.lock_timeout)
+    except (IndexBusyError, FileNotFoundError, ShardLayoutError) as e:
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     for p in stats.problems:
@@ -72,11 +73,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from indexer.store.merge import merge_segments
-
     try:
-        result = merge_segments(args.index, everything=args.all)
-    except (IndexBusyError, FileNotFoundError) as e:
+        result = merge_index(args.index, everything=args.all)
+    except (IndexBusyError, FileNotFoundError, ShardLayoutError) as e:
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     if not args.quiet:
@@ -142,6 +141,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="timtin", description="Full-text search for Vietnamese news.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -154,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+")
     with_index(sp)
     sp.add_argument("--strict", action="store_true", help="exit non-zero when any record was skipped")
-    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores)")
+    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores; per shard)")
+    sp.add_argument("--shards", type=_positive, default=None, metavar="N",
+                    help="write a sharded index of N shards (an existing sharded index keeps its count)")
     sp.add_argument("--commit-every", type=int, default=20_000, metavar="N",
                     help="commit after every N articles (each commit is atomic)")
     sp.add_argument("--watch", action="store_true", help="keep indexing new and changed files")

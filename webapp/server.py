@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from indexer.shard.manifest import shard_dirs
 from indexer.store.index import open_index
 from webapp import create_app
 
@@ -60,5 +61,6 @@ class TimtinServer(BaseApplication):
 
 def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
     """Serve the index in ``index_dir`` until interrupted; fails fast if there is no index."""
-    open_index(index_dir, create=False)  # FileNotFoundError / RuntimeError with a clear message
+    for shard_dir in shard_dirs(index_dir):  # a plain index, or every shard of a sharded one
+        open_index(shard_dir, create=False)  # FileNotFoundError / RuntimeError with a clear message
     TimtinServer(str(index_dir), gunicorn_options(host, port, workers or default_workers())).run()
