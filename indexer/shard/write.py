@@ -4,7 +4,8 @@ Every shard is an ordinary timtin index written with ``indexer.store.index``'s w
 ``procs`` > 1, Whoosh's multi-process writer per shard).  All shards commit together every
 ``commit_every`` articles; each commit is atomic per shard, so a killed run leaves every shard
 at its last commit, and running it again replaces what was written instead of duplicating it
-(ids are upserts, always routed to the same shard).
+(ids are upserts, always routed to the same shard).  A shard's writer (and its write lock) is
+opened on the first article routed to it, so a run that touches a few ids commits only their shards.
 """
 
 from __future__ import annotations
@@ -44,10 +45,8 @@ def write_sharded(
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc(), ExitStack() as stack:
-        writers: list = []
+        writers: dict[int, object] = {}  # opened on a shard's first article: other shards are not touched
         try:
-            for ix in ixs:  # every shard's write lock, or none (IndexBusyError)
-                writers.append(_writer(ix, lock_timeout, procs))
             known = [stack.enter_context(ix.searcher()).reader() for ix in ixs]
             pending = 0
             for record in records:
@@ -65,25 +64,26 @@ def write_sharded(
                 else:
                     stats.indexed += 1
                 seen.add(record.id)
-                writers[i].update_document(**document_fields(record))
+                writer = writers.get(i)
+                if writer is None:
+                    writer = writers[i] = _writer(ixs[i], lock_timeout, procs)
+                writer.update_document(**document_fields(record))
                 pending += 1
                 if pending >= commit_every:
                     _commit_all(writers)
-                    writers = []
-                    for ix in ixs:
-                        writers.append(_writer(ix, lock_timeout, procs))
                     pending = 0
             _commit_all(writers)  # small segments are merged by indexer.store.merge, off the write lock
         except BaseException:
-            for w in writers:
-                if not getattr(w, "is_closed", False):
-                    w.cancel()
+            for w in writers.values():
+                w.cancel()
             raise
     return stats
 
 
-def _commit_all(writers: list) -> None:
-    for w in writers:
+def _commit_all(writers: dict[int, object]) -> None:
+    """Commit every open shard writer (each commit is atomic for its shard)."""
+    while writers:
+        _, w = writers.popitem()
         w.commit(merge=False)
 
 

@@ -1,0 +1,162 @@
+"""Sharded indexes without Ray: routing by id, writing and deleting, and search equal to one index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from indexer.cli import main
+from indexer.models import Article
+from indexer.shard.manifest import (MANIFEST_FILE, ShardLayoutError, create_sharded, read_manifest, shard_dirs,
+                                    shard_of)
+from indexer.shard.write import delete_sharded, write_sharded
+from indexer.store.index import write_articles
+
+VN = timezone(timedelta(hours=7))
+SHARDS = 3
+
+_PLACES = ["Hà Nội", "Thái Nguyên", "Nghệ An", "Đà Nẵng", "Huế", "Cần Thơ", "Quảng Ninh", "Hải Phòng",
+           "Lâm Đồng", "Bình Định"]
+_SOURCES = ["Nhân Dân", "VnExpress", "Tuổi Trẻ", "Báo Thái Nguyên"]
+_TOPICS = [  # (slug, title, lead, body, category)
+    ("dai-hoi", "Đại hội Đảng bộ {p} nhiệm kỳ mới", "Đại hội đại biểu Đảng bộ {p} khai mạc trọng thể.",
+     "Các đại biểu thảo luận văn kiện. Công tác chuẩn bị đại hội Đảng các cấp được thực hiện nghiêm túc.",
+     "Chính trị"),
+    ("bao-lu", "Bão lũ gây thiệt hại nặng ở {p}", "Mưa lớn kéo dài khiến nhiều nhà ở {p} bị ngập.",
+     "Bão số 3 đổ bộ, lũ quét cuốn trôi cầu. Người dân được sơ tán đến nơi an toàn.", "Thời sự"),
+    ("gia-xang", "Giá xăng dầu tăng, người dân {p} lo lắng", "Xăng RON95 tăng 500 đồng mỗi lít.",
+     "Liên Bộ Công Thương - Tài chính điều chỉnh giá xăng dầu. Chi phí vận tải ở {p} tăng theo.", "Kinh tế"),
+    ("ban-nha", "Người dân {p} bán nhà để chữa bệnh cho con", "Gia đình anh Nam ở {p} phải bán nhà.",
+     "Những người bạn nhà bên cạnh đã đến giúp đỡ. Bán nhà là lựa chọn cuối cùng.", "Xã hội"),
+]
+
+
+def corpus() -> list[Article]:
+    """40 articles: 4 topics × 10 provinces, with distinct dates, sources and lengths."""
+    out = []
+    for t, (slug, title, lead, body, category) in enumerate(_TOPICS):
+        for i, place in enumerate(_PLACES):
+            n = t * len(_PLACES) + i
+            extra = " Thêm chi tiết." * (n % 5)
+            out.append(Article(
+                id=f"{slug}-{i:02d}", title=title.format(p=place), lead=lead.format(p=place),
+                body=body.format(p=place) + extra, source=_SOURCES[n % len(_SOURCES)], category=category,
+                url=f"https://example.vn/{slug}/{i}", author="Phóng viên",
+                published=datetime(2023, 1 + n % 12, 1 + n % 28, 6 + n % 15, n, tzinfo=VN),
+                regions=["Miền Bắc"] if i % 3 else ["Miền Trung"]))
+    out.append(Article(id="khong-dau", title="Tin nhanh", lead="", body="Một bài không có ngày đăng về bão.",
+                       source="VnExpress", category="Thời sự"))
+    return out
+
+
+def expected_shard(article_id: str, shards: int) -> int:
+    return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(), "big") % shards
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(single index, 3-shard index) of the same corpus."""
+    single = tmp_path_factory.mktemp("single")
+    sharded = tmp_path_factory.mktemp("sharded") / "ix"
+    write_articles(single, corpus())
+    stats = write_sharded(sharded, corpus(), shards=SHARDS)
+    assert stats.indexed == len(corpus())
+    return single, sharded
+
+
+# -- routing and layout -------------------------------------------------------------------------
+
+def test_shard_of_is_the_documented_hash() -> None:
+    for article_id in ("a", "bài-viết-1", "Đại hội/2024", "x" * 300, ""):
+        for n in (1, 2, 3, 4, 7, 16):
+            assert shard_of(article_id, n) == expected_shard(article_id, n)
+
+
+def test_shard_of_known_values() -> None:
+    # digest of b"a" (BLAKE2b, 8 bytes): computed here, not copied from the implementation
+    digest = hashlib.blake2b(b"a", digest_size=8).hexdigest()
+    assert shard_of("a", 1000) == int(digest, 16) % 1000
+    spread = {shard_of(f"id-{i}", 4) for i in range(200)}
+    assert spread == {0, 1, 2, 3}
+
+
+def test_layout_and_manifest(indexes: tuple[Path, Path]) -> None:
+    _, sharded = indexes
+    manifest = json.loads((sharded / MANIFEST_FILE).read_text())
+    assert manifest == {"format": 1, "shards": SHARDS, "hash": "blake2b-8:utf8-id mod N"}
+    assert [d.name for d in shard_dirs(sharded)] == ["shard-000", "shard-001", "shard-002"]
+    from whoosh import index as whoosh_index
+
+    for i, d in enumerate(shard_dirs(sharded)):
+        with whoosh_index.open_dir(str(d)).searcher() as s:
+            held = sorted(f["id"] for f in s.all_stored_fields())
+        assert held == sorted(a.id for a in corpus() if expected_shard(a.id, SHARDS) == i)
+
+
+def test_shard_count_cannot_change(tmp_path: Path) -> None:
+    create_sharded(tmp_path / "ix", 2)
+    with pytest.raises(ShardLayoutError):
+        create_sharded(tmp_path / "ix", 3)
+    assert read_manifest(tmp_path / "ix").shards == 2
+    write_articles(tmp_path / "plain", corpus()[:2])
+    with pytest.raises(ShardLayoutError):
+        create_sharded(tmp_path / "plain", 2)
+    assert read_manifest(tmp_path / "plain") is None
+
+
+def test_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    create_sharded(tmp_path, 2)
+    (tmp_path / MANIFEST_FILE).write_text('{"format": 1, "shards": 2, "hash": "md5"}')
+    with pytest.raises(ShardLayoutError, match="hash"):
+        read_manifest(tmp_path)
+
+
+def _generations(index_dir: Path) -> list[int]:
+    from whoosh import index as whoosh_index
+
+    return [whoosh_index.open_dir(str(d)).latest_generation() for d in shard_dirs(index_dir)]
+
+
+def test_reindex_and_delete_touch_only_the_owning_shard(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    write_sharded(ix, corpus(), shards=SHARDS)
+    before = _generations(ix)
+    changed = corpus()[5]
+    owner = expected_shard(changed.id, SHARDS)
+    changed.title = "Tiêu đề mới hoàn toàn"
+    stats = write_sharded(ix, [changed])
+    assert (stats.indexed, stats.updated) == (0, 1)
+    after = _generations(ix)
+    assert [a != b for a, b in zip(after, before)] == [i == owner for i in range(SHARDS)]
+    victim = corpus()[17].id
+    stats = delete_sharded(ix, [victim])
+    assert stats.deleted == 1
+    final = _generations(ix)
+    assert [a != b for a, b in zip(final, after)] == [i == expected_shard(victim, SHARDS) for i in range(SHARDS)]
+    stats = delete_sharded(ix, ["no-such-id"])
+    assert stats.skipped == 1 and stats.problems
+
+
+def test_cli_index_delete_merge_on_a_sharded_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps({"id": a.id, "title": a.title, "body": a.body, "source": a.source})
+                             for a in corpus()[:12]), encoding="utf-8")
+    ix = tmp_path / "ix"
+    assert main(["index", str(src), "--index", str(ix), "--shards", "2", "-q", "--no-merge"]) == 0
+    assert read_manifest(ix).shards == 2
+    assert main(["index", str(src), "--index", str(ix), "--shards", "3", "-q", "--no-merge"]) == 3
+    assert "cannot change" in capsys.readouterr().err
+    assert main(["index", str(src), "--index", str(ix), "-q", "--no-merge"]) == 0  # keeps its 2 shards
+    assert "0 indexed, 12 updated" in capsys.readouterr().err
+    assert main(["delete", corpus()[0].id, "--index", str(ix)]) == 0
+    assert main(["merge", "--index", str(ix), "--all", "-q"]) == 0
+    from indexer.shard.dispatch import document_count
+
+    assert document_count(ix) == 11
+    with pytest.raises(SystemExit) as exc:
+        main(["index", str(src), "--index", str(ix), "--shards", "0", "-q"])
+    assert exc.value.code == 2
