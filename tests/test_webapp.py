@@ -456,7 +456,7 @@ def test_request_size_is_limited(app: Flask) -> None:
 
 
 def test_healthz(client: FlaskClient) -> None:
-    assert get_json(client, "/healthz") == {"status": "ok", "documents": N_DOCS}
+    assert get_json(client, "/healthz") == {"status": "ok", "documents": N_DOCS, "shards": 1}
 
 
 def _validator(spec: dict, schema: dict):

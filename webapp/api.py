@@ -33,7 +33,8 @@ def suggest_json() -> Response:
 
 @api.get("/healthz")
 def healthz() -> Response:
-    resp = jsonify(status="ok", documents=snapshot().doc_count)
+    view = snapshot()
+    resp = jsonify(status="ok", documents=view.doc_count, shards=view.shards)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from indexer.search.service import SearchRequest, SearchResult, search
-from indexer.store.engine import Snapshot, get_engine
+from indexer.shard.manifest import ShardLayoutError
+from indexer.shard.view import IndexView, open_view
 from webapp.assist import assist
 
 
@@ -17,11 +18,11 @@ def index_dir() -> str:
     return current_app.config["INDEX_DIR"]
 
 
-def snapshot() -> Snapshot:
-    """The newest committed snapshot of the app's index."""
+def snapshot() -> IndexView:
+    """The newest committed snapshots of the app's index (one per shard of a sharded index)."""
     try:
-        return get_engine(index_dir()).snapshot()
-    except (FileNotFoundError, RuntimeError) as exc:
+        return open_view(index_dir())
+    except (FileNotFoundError, RuntimeError, ShardLayoutError) as exc:
         current_app.logger.error("index unavailable: %s", exc)
         raise IndexUnavailable(str(exc)) from exc
 
@@ -43,4 +44,4 @@ def find_article(article_id: str) -> dict | None:
     """Stored fields of the article with this id, or None."""
     if not article_id or not article_id.isprintable() or len(article_id) > 1000:
         return None
-    return snapshot().searcher.document(id=article_id)
+    return snapshot().document(article_id)

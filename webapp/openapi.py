@@ -106,8 +106,10 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "Health": {
-        "type": "object", "required": ["status", "documents"], "additionalProperties": False,
-        "properties": {"status": {"const": "ok"}, "documents": {"type": "integer", "minimum": 0}},
+        "type": "object", "required": ["status", "documents", "shards"], "additionalProperties": False,
+        "properties": {"status": {"const": "ok"}, "documents": {"type": "integer", "minimum": 0},
+                       "shards": {"type": "integer", "minimum": 1,
+                                  "description": "1 for a plain index, N for a sharded one"}},
     },
 }
 
@@ -169,7 +171,7 @@ def openapi_spec() -> dict[str, Any]:
                 },
             }},
             "/healthz": {"get": {
-                "operationId": "health", "summary": "Liveness and document count",
+                "operationId": "health", "summary": "Liveness, document and shard count",
                 "responses": {
                     "200": {"description": "The index is readable.",
                             "content": {"application/json": {"schema": _ref("Health")}}},

@@ -506,7 +506,7 @@ T = TypeVar("T")
 
 
 class IndexCache(Generic[T]):
-    """One object per index folder, rebuilt when the index generation changes.
+    """One object per index folder (plain or sharded), rebuilt when the index generation changes.
 
     The first call builds (or loads ``<index_dir>/<filename>``, saved with its generation)
     synchronously.  When a new generation is committed, the old object keeps serving while a
@@ -516,7 +516,7 @@ class IndexCache(Generic[T]):
     def __init__(self, build: Callable[[object], T], filename: str | None,
                  save: Callable[[T, Path, int], None] | None = None,
                  load: Callable[[Path], tuple[T, int]] | None = None):
-        self._build = build  # Snapshot -> T
+        self._build = build  # IndexView (indexer.shard.view: one Snapshot per shard) -> T
         self.filename = filename
         self._save, self._load = save, load
         self._entries: dict[str, tuple[int, T]] = {}
@@ -528,18 +528,18 @@ class IndexCache(Generic[T]):
         return index_dir / self.filename if self.filename else None
 
     def _rebuild(self, key: str, index_dir: Path) -> None:
-        from indexer.store.engine import get_engine
+        from indexer.shard.view import open_view
 
-        snap = get_engine(index_dir).snapshot()
-        obj = self._build(snap)
+        view = open_view(index_dir)  # one snapshot, or one per shard of a sharded index
+        obj = self._build(view)
         with self._lock:
             current = self._entries.get(key)
-            if current is None or current[0] != snap.generation:
-                self._entries[key] = (snap.generation, obj)
+            if current is None or current[0] != view.generation:
+                self._entries[key] = (view.generation, obj)
         path = self._path(index_dir)
         if path is not None and self._save is not None:
             try:
-                self._save(obj, path, snap.generation)
+                self._save(obj, path, view.generation)
             except OSError as exc:  # a read-only index folder only costs the next start a rebuild
                 log.warning("could not save %s: %s", path, exc)
 
@@ -555,11 +555,11 @@ class IndexCache(Generic[T]):
         return generation, obj
 
     def get(self, index_dir: str | Path, wait: bool = False) -> T:
-        from indexer.store.engine import get_engine
+        from indexer.shard.view import open_view
 
         index_dir = Path(index_dir)
         key = str(index_dir.resolve())
-        generation = get_engine(index_dir).snapshot().generation
+        generation = open_view(index_dir).generation
         with self._lock:
             entry = self._entries.get(key)
         if entry is None:
@@ -602,10 +602,11 @@ class IndexCache(Generic[T]):
             self._entries.clear()
 
 
-def _model_from_snapshot(snap) -> DiacriticModel:
-    with snap.open_searcher() as searcher:  # a private searcher: this scan runs beside requests
-        fields = (f for _, f in searcher.reader().iter_docs())
-        return DiacriticModel.build(article_texts(fields))
+def _model_from_snapshot(view) -> DiacriticModel:
+    from indexer.shard.view import iter_stored
+
+    # every shard of a sharded index, each through a private searcher (this scan runs beside requests)
+    return DiacriticModel.build(article_texts(f for _, _, f in iter_stored(view)))
 
 
 def _save_model(model: DiacriticModel, path: Path, generation: int) -> None:

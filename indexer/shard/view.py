@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.shard.manifest import read_manifest, shard_dirs, shard_of
+from indexer.shard.manifest import read_manifest, shard_name, shard_of
 from indexer.store.engine import Snapshot, get_engine
 
 
@@ -50,5 +51,17 @@ class IndexView:
 
 def open_view(index_dir: str | Path) -> IndexView:
     """The newest committed snapshots of the index in ``index_dir`` (FileNotFoundError if none)."""
-    sharded = read_manifest(index_dir) is not None
-    return IndexView(Path(index_dir), [get_engine(d).snapshot() for d in shard_dirs(index_dir)], sharded)
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return IndexView(Path(index_dir), [get_engine(index_dir).snapshot()], False)
+    dirs = [Path(index_dir) / shard_name(i) for i in range(manifest.shards)]
+    return IndexView(Path(index_dir), [get_engine(d).snapshot() for d in dirs], True)
+
+
+def iter_stored(view: IndexView) -> Iterator[tuple[Snapshot, int, dict]]:
+    """(snapshot, docnum, stored fields) of every live document of every shard, each shard read
+    through a private searcher (for long scans beside requests)."""
+    for snap in view.snapshots:
+        with snap.open_searcher() as searcher:
+            for docnum, fields in searcher.reader().iter_docs():
+                yield snap, docnum, fields
