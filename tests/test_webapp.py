@@ -570,7 +570,7 @@ def test_serve_runs_gunicorn(index_dir: Path) -> None:
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                    assert json.load(resp) == {"status": "ok", "documents": N_DOCS}
+                    assert json.load(resp) == {"status": "ok", "documents": N_DOCS, "shards": 1}
                     assert resp.headers["Content-Security-Policy"] == CSP
                 break
             except OSError:
