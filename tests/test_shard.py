@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from indexer.cli import main
 from indexer.models import Article
-from indexer.shard.manifest import (MANIFEST_FILE, ShardLayoutError, create_sharded, read_manifest, shard_dirs,
-                                    shard_of)
+from indexer.shard.manifest import MANIFEST_FILE, ShardLayoutError, create_sharded, read_manifest, shard_dirs, shard_of
 from indexer.shard.write import delete_sharded, write_sharded
 from indexer.store.index import write_articles
 

@@ -31,6 +31,7 @@ from indexer.config import VN_TZ, default_index_dir
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.query import Item, ParsedQuery, parse_query, required
+from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
 
 MAX_PER_PAGE = 100
@@ -113,6 +114,20 @@ class Hit:
                                               "published", "score", "title_html", "snippet_html")}
 
 
+@dataclass(frozen=True)
+class CorpusStats:
+    """Corpus-wide statistics for BM25 and the recency preference, when they are not the snapshot's.
+
+    A sharded index scores each shard with the sums over all shards (``indexer.shard.scatter``),
+    so that every article gets the score one index holding all the articles would give it.
+    """
+
+    doc_count: int
+    avg_length: dict[str, float]
+    newest: int | None  # newest publication minute; None when no article is dated
+    df: dict[tuple[str, str], int]  # document frequency of each (field, text) the query reads
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -124,34 +139,45 @@ class SearchResult:
     facets: dict[str, list[dict]]
     relaxed: bool = False  # no article had all the words, so articles with most of them are shown
     suggestion: str | None = None
+    partial: bool = False  # a sharded index answered without some shards (named in missing_shards)
+    missing_shards: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
-                "took_ms": round(self.took_ms, 2), "results": [h.to_json() for h in self.hits],
-                "facets": self.facets, "suggestion": self.suggestion}
+        out = {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
+               "took_ms": round(self.took_ms, 2), "results": [h.to_json() for h in self.hits],
+               "facets": self.facets, "suggestion": self.suggestion}
+        if self.partial:
+            out.update(partial=True, missing_shards=self.missing_shards)
+        return out
 
 
 # -- scoring -------------------------------------------------------------------------------------
 
 
 class _Scorer:
-    """Accumulates BM25 evidence for one query over one snapshot."""
+    """Accumulates BM25 evidence for one query over one snapshot.
 
-    def __init__(self, snap: Snapshot, rank: Ranking):
+    Document count, average field lengths and document frequencies are the snapshot's, or
+    ``stats``'s (corpus-wide, for one shard of a sharded index).
+    """
+
+    def __init__(self, snap: Snapshot, rank: Ranking, stats: CorpusStats | None = None):
         self.snap = snap
         self.rank = rank
-        self.n = max(snap.doc_count, 1)
+        self.n = max(stats.doc_count if stats else snap.doc_count, 1)
+        self.avg_length = stats.avg_length if stats else snap.avg_length
+        self.df = stats.df if stats else None
         self.score = np.zeros(snap.size, dtype=np.float32)
 
     def bm25(self, fieldname: str, text: str, weight: float, present: np.ndarray | None = None) -> None:
         ids, tf = self.snap.postings(fieldname, text)
         if not len(ids):
             return
-        df = len(ids)
+        df = len(ids) if self.df is None else self.df.get((fieldname, text), len(ids))
         idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
         k1, b = self.rank.k1, self.rank.b
         dl = self.snap.lengths(fieldname)[ids]
-        norm = k1 * (1.0 - b + b * dl / self.snap.avg_length.get(fieldname, 1.0))
+        norm = k1 * (1.0 - b + b * dl / self.avg_length.get(fieldname, 1.0))
         self.score[ids] += (weight * idf * (k1 + 1.0)) * tf / (tf + norm)
         if present is not None:
             present[ids] = True
@@ -287,8 +313,8 @@ class _Matched:
     wanted: Wanted
 
 
-def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
-    scorer = _Scorer(snap, rank)
+def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats | None = None) -> _Matched:
+    scorer = _Scorer(snap, rank, stats)
     size = snap.size
     cover = np.zeros(size, dtype=np.float32)
     title_cover = np.zeros(size, dtype=np.float32)
@@ -323,7 +349,7 @@ def _evaluate(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> _Matched:
     if rank.recency and snap.published.size:
         dated = snap.published != NO_DATE
         if dated.any():
-            newest = snap.published[dated].max()
+            newest = snap.published[dated].max() if stats is None else stats.newest
             age_days = (newest - snap.published) / 1440.0
             score += np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
     matched = required_mask & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))
@@ -364,11 +390,8 @@ def _in_order(query: list[str], title: list[str]) -> int:
     return prev[-1]
 
 
-def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Term],
-            rank: Ranking) -> tuple[np.ndarray, np.ndarray]:
-    """Re-rank the top articles by how closely their titles follow the query's words."""
-    if not len(docs) or not words:
-        return docs, score[docs]
+def _title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ranking) -> np.ndarray:
+    """The re-ranking bonus of each article: how closely its title follows the query's words."""
     words = split_codes(words)
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
@@ -377,7 +400,7 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
     qfold = [("=" + w.exact) if w.exact in exact_words else w.folded for w in words]
     qpairs = set(zip(qfold, qfold[1:]))
     accented = {w.exact for w in words} if exact_words else set()
-    new = score[docs].astype(np.float64)
+    out = np.zeros(len(docs), dtype=np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
         terms = split_codes(syllables(title))
@@ -392,7 +415,16 @@ def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Ter
             bonus += rank.title_pairs * (found / len(qpairs)) ** p
         if accented:
             bonus += rank.title_exact * (len(accented & {t.exact for t in terms}) / len(accented)) ** p
-        new[i] += bonus
+        out[i] = bonus
+    return out
+
+
+def _rerank(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Term],
+            rank: Ranking) -> tuple[np.ndarray, np.ndarray]:
+    """Re-rank the top articles by how closely their titles follow the query's words."""
+    if not len(docs) or not words:
+        return docs, score[docs]
+    new = score[docs].astype(np.float64) + _title_bonuses(snap, docs, words, rank)
     order = np.lexsort((docs, -new))
     return docs[order], new[order].astype(np.float32)
 
@@ -418,10 +450,18 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
 
 def search(req: SearchRequest, index_dir: str | Path | None = None,
            rank: Ranking | None = None) -> SearchResult:
-    """Run one search; ``req`` must already be valid (see webapp.api for validation)."""
+    """Run one search; ``req`` must already be valid (see webapp.api for validation).
+
+    A sharded index (``indexer.shard``) is searched shard by shard in this process and merged.
+    """
+    index_dir = index_dir or default_index_dir()
+    if is_sharded(index_dir):
+        from indexer.shard.coordinator import search_index
+
+        return search_index(req, index_dir, rank)
     started = time.perf_counter()
     rank = rank or Ranking.from_env()
-    snap = get_engine(index_dir or default_index_dir()).snapshot()
+    snap = get_engine(index_dir).snapshot()
     parsed = parse_query(req.q)
     per_page = max(1, min(req.per_page, MAX_PER_PAGE))
     page = max(1, req.page)

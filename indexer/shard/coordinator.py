@@ -22,8 +22,16 @@ from typing import Protocol
 import numpy as np
 
 from indexer.search.service import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
-from indexer.shard.scatter import (ShardPart, ShardStats, merge_stats, page_bounds, parsed_query, shard_candidates,
-                                   shard_hits, shard_stats)
+from indexer.shard.scatter import (
+    ShardPart,
+    ShardStats,
+    merge_stats,
+    page_bounds,
+    parsed_query,
+    shard_candidates,
+    shard_hits,
+    shard_stats,
+)
 from indexer.shard.view import open_view
 from indexer.store.engine import Snapshot
 

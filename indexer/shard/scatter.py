@@ -30,8 +30,20 @@ from indexer.analysis import pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.highlight import Wanted
 from indexer.search.query import ParsedQuery, parse_query
-from indexer.search.service import (FACET_FIELDS, MAX_PER_PAGE, CorpusStats, Hit, Ranking, SearchRequest,
-                                    _evaluate, _facets, _filters, _hit, _title_bonuses, _top)
+from indexer.search.service import (
+    FACET_FIELDS,
+    MAX_PER_PAGE,
+    CorpusStats,
+    Hit,
+    Ranking,
+    SearchRequest,
+    _evaluate,
+    _facets,
+    _filters,
+    _hit,
+    _title_bonuses,
+    _top,
+)
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
