@@ -137,7 +137,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from webapp.server import serve
 
-    serve(args.index, host=args.host, port=args.port, workers=args.workers)
+    serve(args.index, host=args.host, port=args.port, workers=args.workers, cluster=args.cluster,
+          replicas=args.replicas)
     return 0
 
 
@@ -212,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--workers", type=int, default=2)
+    sp.add_argument("--cluster", metavar="ADDRESS",
+                    help="search through actors on the Ray cluster at ADDRESS (head host:port); one worker")
+    sp.add_argument("--replicas", type=_positive, default=1, metavar="R",
+                    help="with --cluster: searcher replicas per shard, on different nodes when possible")
     sp.set_defaults(func=cmd_serve)
     return p
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from indexer.search.service import SearchRequest, SearchResult, search
+from indexer.shard.coordinator import ShardsUnavailable
 from indexer.shard.manifest import ShardLayoutError
 from indexer.shard.view import IndexView, open_view
 from webapp.assist import assist
@@ -30,7 +31,12 @@ def snapshot() -> IndexView:
 def run_search(req: SearchRequest) -> SearchResult:
     """Search, with a "did you mean" suggestion for a query typed without diacritics."""
     snapshot()  # raises IndexUnavailable with a clear message
-    result = search(req, index_dir())
+    backend = current_app.config.get("SEARCH_BACKEND")  # e.g. indexer.cluster.serving.ClusterSearch
+    try:
+        result = backend.search(req) if backend is not None else search(req, index_dir())
+    except ShardsUnavailable as exc:
+        current_app.logger.error("search unavailable: %s", exc)
+        raise IndexUnavailable(str(exc)) from exc
     result.suggestion = assist().suggestion(req.q)
     return result
 

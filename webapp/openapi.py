@@ -109,7 +109,18 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["status", "documents", "shards"], "additionalProperties": False,
         "properties": {"status": {"const": "ok"}, "documents": {"type": "integer", "minimum": 0},
                        "shards": {"type": "integer", "minimum": 1,
-                                  "description": "1 for a plain index, N for a sharded one"}},
+                                  "description": "1 for a plain index, N for a sharded one"},
+                       "replicas": {
+                           "type": "object", "description": "Served from a Ray cluster: searcher replicas "
+                           "answering a ping (in all, per shard, and how many nodes hold each shard)",
+                           "required": ["live", "total", "per_shard", "nodes_per_shard"],
+                           "additionalProperties": False,
+                           "properties": {
+                               "live": {"type": "integer", "minimum": 0},
+                               "total": {"type": "integer", "minimum": 1},
+                               "per_shard": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                               "nodes_per_shard": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                           }}},
     },
 }
 

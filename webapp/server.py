@@ -44,9 +44,11 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
 class TimtinServer(BaseApplication):
     """Gunicorn application that builds the Flask app in each worker."""
 
-    def __init__(self, index_dir: str, options: dict[str, Any]):
+    def __init__(self, index_dir: str, options: dict[str, Any], cluster: str | None = None, replicas: int = 1):
         self.index_dir = index_dir
         self.options = options
+        self.cluster = cluster
+        self.replicas = replicas
         super().__init__()
 
     def load_config(self) -> None:
@@ -56,11 +58,25 @@ class TimtinServer(BaseApplication):
     def load(self) -> Flask:
         app = create_app(self.index_dir)
         app.debug = False  # never the debugger in production, whatever FLASK_DEBUG says
+        if self.cluster:  # searches go to searcher actors on the Ray cluster (created by this worker)
+            from indexer.cluster.runtime import connect
+            from indexer.cluster.serving import ClusterSearch
+
+            connect(self.cluster)
+            app.config["SEARCH_BACKEND"] = ClusterSearch(self.index_dir, replicas=self.replicas)
         return app
 
 
-def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> None:
-    """Serve the index in ``index_dir`` until interrupted; fails fast if there is no index."""
+def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
+          cluster: str | None = None, replicas: int = 1) -> None:
+    """Serve the index in ``index_dir`` until interrupted; fails fast if there is no index.
+
+    With ``cluster`` (a Ray head's host:port) one gunicorn worker (8 threads) joins the cluster
+    and searches through ``replicas`` searcher actors per shard; it merges, the actors search.
+    """
     for shard_dir in shard_dirs(index_dir):  # a plain index, or every shard of a sharded one
         open_index(shard_dir, create=False)  # FileNotFoundError / RuntimeError with a clear message
-    TimtinServer(str(index_dir), gunicorn_options(host, port, workers or default_workers())).run()
+    options = gunicorn_options(host, port, 1 if cluster else workers or default_workers())
+    if cluster:
+        options["threads"] = 8
+    TimtinServer(str(index_dir), options, cluster, replicas).run()
