@@ -25,6 +25,9 @@ def _progress(total: int | None, enabled: bool):
 def cmd_index(args: argparse.Namespace) -> int:
     from indexer.ingest.sources import count_records, read_articles
 
+    if args.watch and args.cluster:
+        print("timtin: --watch indexes in this process; it does not take --cluster", file=sys.stderr)
+        return 2
     if args.watch:
         from indexer.ingest.watch import watch
 
@@ -41,16 +44,19 @@ def cmd_index(args: argparse.Namespace) -> int:
         yield from read_articles(args.paths)
 
     try:
-        stats = write_index(args.index, records(), shards=args.shards, procs=args.procs, on_problem=report,
-                            on_record=bar.update, lock_timeout=args.lock_timeout,
-                            commit_every=args.commit_every)
+        if args.cluster:
+            stats = _index_on_cluster(args, records(), report, bar.update)
+        else:
+            stats = write_index(args.index, records(), shards=args.shards, procs=args.procs, on_problem=report,
+                                on_record=bar.update, lock_timeout=args.lock_timeout,
+                                commit_every=args.commit_every)
     except (IndexBusyError, ShardLayoutError) as e:
         bar.close()
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     bar.close()
     print(f"timtin: {stats.summary()} into {args.index}", file=sys.stderr)
-    if not args.no_merge:
+    if not args.no_merge and not args.cluster:  # on a cluster the writer actors merge their shards
         if merge_in_background(args.index):
             print("timtin: merging small segments in the background", file=sys.stderr)
     if stats.indexed + stats.updated == 0:
@@ -58,6 +64,19 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.strict and stats.skipped:
         return 1
     return 0
+
+
+def _index_on_cluster(args: argparse.Namespace, records, report, tick):
+    """``timtin index --cluster``: analysis as Ray tasks, one writer actor per shard."""
+    from indexer.cluster.indexing import index_on_cluster
+    from indexer.cluster.runtime import connect
+    from indexer.shard.manifest import is_sharded
+
+    if not args.shards and not is_sharded(args.index):
+        raise ShardLayoutError("--cluster writes a sharded index: give --shards N for a new one")
+    connect(args.cluster)
+    return index_on_cluster(args.index, records, shards=args.shards, batch_size=args.batch, merge=not args.no_merge,
+                            on_problem=report, on_record=tick)
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
@@ -167,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores; per shard)")
     sp.add_argument("--shards", type=_positive, default=None, metavar="N",
                     help="write a sharded index of N shards (an existing sharded index keeps its count)")
+    sp.add_argument("--cluster", metavar="ADDRESS",
+                    help="analyse on the Ray cluster at ADDRESS (head host:port) and write a sharded index")
+    sp.add_argument("--batch", type=_positive, default=1000, metavar="N",
+                    help="with --cluster: articles per analysis task (one commit per batch and shard)")
     sp.add_argument("--commit-every", type=int, default=20_000, metavar="N",
                     help="commit after every N articles (each commit is atomic)")
     sp.add_argument("--watch", action="store_true", help="keep indexing new and changed files")

@@ -64,10 +64,13 @@ class ShardSearcher:
         return snap
 
     def at(self, generation: int):
+        """The snapshot of ``generation`` (a query's later rounds, maybe retried on this replica)."""
         with self.lock:
             snap = self.snaps.get(generation)
         if snap is None:
-            raise StaleSnapshot(f"shard {self.shard} no longer holds generation {generation}")
+            snap = self.newest()
+            if snap.generation != generation:
+                raise StaleSnapshot(f"shard {self.shard} no longer holds generation {generation}")
         return snap
 
     def ping(self) -> tuple[int, str, int]:
