@@ -32,6 +32,7 @@ import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from indexer.cluster.runtime import alive_nodes
+from indexer.cluster.serving import TOKEN_MEMORY
 from indexer.models import Article, Problem
 from indexer.shard.manifest import create_sharded, require_manifest, shard_dirs, shard_of
 from indexer.store.index import IndexStats, _writer, open_index, write_articles
@@ -136,8 +137,8 @@ def index_on_cluster(
     index_dir = Path(index_dir).resolve()
     manifest = create_sharded(index_dir, shards) if shards else require_manifest(index_dir)
     nodes = alive_nodes()
-    writers = [ShardWriter.options(scheduling_strategy=NodeAffinitySchedulingStrategy(nodes[i % len(nodes)], soft=True))
-               .remote(str(d)) for i, d in enumerate(shard_dirs(index_dir))]
+    writers = [ShardWriter.options(memory=TOKEN_MEMORY, scheduling_strategy=NodeAffinitySchedulingStrategy(
+        nodes[i % len(nodes)], soft=True)).remote(str(d)) for i, d in enumerate(shard_dirs(index_dir))]
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     max_in_flight = 2 * cpus
     stats = IndexStats()

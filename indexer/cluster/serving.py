@@ -9,9 +9,12 @@ tries the shard's other replicas when a call fails or times out.  When every rep
 fails, the shard is left out and the result is ``partial`` (``missing_shards``); when every shard
 fails, ``ShardsUnavailable`` (the web app answers 503).
 
-Placement: replica r of shard s is created with a soft node affinity to node (s + r) mod n,
-so a shard's replicas sit on different nodes when there are enough nodes; the affinity is soft,
-so when a node dies Ray restarts its actors (``max_restarts``) on the nodes that remain.
+Placement: replica r of shard s goes to node (s·R + r) mod n (a soft node affinity), so the
+shards spread over the nodes and a shard's replicas sit on different nodes when there are at
+least R nodes.  The affinity is soft: when a node dies, Ray restarts its actors
+(``max_restarts``) on the nodes that remain.  (Ray ignores the affinity of an actor that asks
+for no resource, hence a token reservation of 1 MiB of memory; placement groups with the SPREAD
+strategy were tried and put replicas of a shard on one node.)
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from indexer.shard.scatter import ShardPart, ShardStats, shard_candidates, shard
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 5.0  # seconds per call to one replica
 KEPT_SNAPSHOTS = 4
+TOKEN_MEMORY = 1024 * 1024  # a token reservation: Ray ignores the node affinity of actors that ask for nothing
 
 
 class StaleSnapshot(RuntimeError):
@@ -129,16 +133,13 @@ class ClusterSearch:
         self.index_dir = Path(index_dir).resolve()
         self.timeout = timeout
         self.replicas = replicas
-        dirs = shard_dirs(self.index_dir)
         nodes = alive_nodes()
         self.actors: list[list] = []
-        for s, d in enumerate(dirs):
-            group = []
-            for r in range(replicas):
-                node = nodes[(s + r) % len(nodes)]
-                strategy = NodeAffinitySchedulingStrategy(node_id=node, soft=True)
-                group.append(ShardSearcher.options(scheduling_strategy=strategy).remote(str(d), s))
-            self.actors.append(group)
+        for s, d in enumerate(shard_dirs(self.index_dir)):
+            self.actors.append([
+                ShardSearcher.options(memory=TOKEN_MEMORY, scheduling_strategy=NodeAffinitySchedulingStrategy(
+                    nodes[(s * replicas + r) % len(nodes)], soft=True)).remote(str(d), s)
+                for r in range(replicas)])
         self._turn = itertools.count()
 
     @property
