@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -159,3 +159,94 @@ def test_cli_index_delete_merge_on_a_sharded_folder(tmp_path: Path, capsys: pyte
     with pytest.raises(SystemExit) as exc:
         main(["index", str(src), "--index", str(ix), "--shards", "0", "-q"])
     assert exc.value.code == 2
+
+
+# -- search: a sharded index ranks as one index --------------------------------------------------
+
+QUERIES = ["đại hội đảng", "dai hoi dang", "bão lũ", "bao lu mien trung", "giá xăng", "bán nhà", "bạn nhà",
+           '"bán nhà"', "bão -lũ", "Hà Nội OR Huế", "UBND Thái Nguyên", "bão Huế", "đại hội giá xăng", "xăng"]
+VARIANTS = [{}, {"sort": "newest"}, {"sort": "oldest"}, {"page": 2, "per_page": 5}, {"page": 3, "per_page": 4},
+            {"source": ["VnExpress"]}, {"category": ["Thời sự", "Kinh tế"]}, {"region": ["Miền Trung"]},
+            {"date_from": date(2023, 4, 1), "date_to": date(2023, 9, 30)}, {"sort": "newest", "page": 2, "per_page": 3}]
+
+
+def _result(index_dir: Path, q: str, rank=None, **kw):
+    from indexer.search.service import SearchRequest, search
+
+    return search(SearchRequest(q=q, **kw), index_dir, rank)
+
+
+def _shown(result) -> list[tuple]:
+    return [(h.id, h.score, h.title_html, h.snippet_html, h.published, h.source) for h in result.hits]
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_sharded_search_equals_single_index(indexes: tuple[Path, Path], q: str) -> None:
+    from indexer.search.service import Ranking
+
+    single, sharded = indexes
+    for kw in VARIANTS:
+        for rank in (None, Ranking(rerank_depth=3)):  # a shallow re-ranking: head and tail both merged
+            a, b = _result(single, q, rank, **kw), _result(sharded, q, rank, **kw)
+            assert _shown(b) == _shown(a), (q, kw, rank)
+            assert (b.total, b.relaxed, b.facets, b.page, b.per_page) == (a.total, a.relaxed, a.facets, a.page,
+                                                                          a.per_page), (q, kw)
+            assert not b.partial
+
+
+def test_the_cases_compared_are_not_trivial(indexes: tuple[Path, Path]) -> None:
+    single, sharded = indexes
+    hits = {i for q in QUERIES for i in (h.id for h in _result(sharded, q, per_page=100).hits)}
+    assert {shard_of(i, SHARDS) for i in hits} == {0, 1, 2}
+    # no article has both words of "bão Huế" but one: the shards without it must not fall back to
+    # the relaxed rule on their own
+    only = _result(sharded, "bão Huế", per_page=100)
+    assert not only.relaxed and [h.id for h in only.hits] == ["bao-lu-04"]
+    relaxed = _result(sharded, "đại hội giá xăng", per_page=100)
+    assert relaxed.relaxed and relaxed.total > 10
+    assert _result(sharded, "zzyzx qwv", per_page=10).total == 0
+    facets = _result(sharded, "bão", per_page=1).facets
+    assert sum(f["count"] for f in facets["category"]) == _result(single, "bão", per_page=1).total > 10
+
+
+def test_scoring_terms_cover_every_statistic_the_scorer_reads(indexes: tuple[Path, Path]) -> None:
+    from indexer.search.query import parse_query
+    from indexer.search.service import CorpusStats, Ranking, _evaluate
+    from indexer.shard.scatter import scoring_terms
+    from indexer.store.engine import get_engine
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return default
+
+    snap = get_engine(indexes[0]).snapshot()
+    for q in [*QUERIES, "TP.HCM", "Bắc Kạn", '"giá xăng dầu tăng"', "ô tô OR xe máy -Huế", "Đảng bộ tỉnh"]:
+        for rank in (Ranking(), Ranking(exact=0.0)):
+            read: set = set()
+            parsed = parse_query(q)
+            _evaluate(snap, parsed, rank, CorpusStats(1, {}, 0, Recording()))
+            assert read and read <= set(scoring_terms(parsed, rank)), q
+
+
+def test_a_failing_shard_gives_a_partial_result(indexes: tuple[Path, Path]) -> None:
+    from indexer.search.service import SearchRequest
+    from indexer.shard.coordinator import LocalShard, ShardsUnavailable, search_sharded
+    from indexer.shard.view import open_view
+
+    class Down:
+        def stats(self, *args):
+            raise ConnectionError("shard down")
+
+        candidates = hits = stats
+
+    shards = [LocalShard(s) for s in open_view(indexes[1]).snapshots]
+    req = SearchRequest(q="bão lũ", per_page=100)
+    full = search_sharded(req, shards)
+    got = search_sharded(req, [shards[0], Down(), shards[2]])
+    assert got.partial and got.missing_shards == [1]
+    assert got.to_json()["partial"] is True and got.to_json()["missing_shards"] == [1]
+    assert [h.id for h in got.hits] == [h.id for h in full.hits if shard_of(h.id, SHARDS) != 1]
+    assert "partial" not in full.to_json()
+    with pytest.raises(ShardsUnavailable):
+        search_sharded(req, [Down(), Down(), Down()])
