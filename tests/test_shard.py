@@ -250,3 +250,19 @@ def test_a_failing_shard_gives_a_partial_result(indexes: tuple[Path, Path]) -> N
     assert "partial" not in full.to_json()
     with pytest.raises(ShardsUnavailable):
         search_sharded(req, [Down(), Down(), Down()])
+
+
+def test_related_articles_over_every_shard(indexes: tuple[Path, Path]) -> None:
+    """The same related articles; the fixture's templated articles tie often, and ties are ordered by
+    shard on a sharded index, so the lists are compared whole (a limit above any count)."""
+    from indexer.assist.related import related
+
+    single, sharded = indexes
+    compared = 0
+    for a in corpus()[::3]:
+        want = related(single, a.id, limit=60)
+        got = related(sharded, a.id, limit=60)
+        assert sorted(got, key=lambda d: d["id"]) == sorted(want, key=lambda d: d["id"])
+        compared += len(want) > 3
+    assert compared > 5
+    assert related(sharded, "no-such-id") == []
