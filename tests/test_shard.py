@@ -266,3 +266,63 @@ def test_related_articles_over_every_shard(indexes: tuple[Path, Path]) -> None:
         compared += len(want) > 3
     assert compared > 5
     assert related(sharded, "no-such-id") == []
+
+
+# -- the web app on a sharded index -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def web_pair(tmp_path_factory: pytest.TempPathFactory):
+    """Flask test clients of the web fixture as one index and as 3 shards (assistants warmed)."""
+    from test_assist_web import assist_articles
+
+    import webapp
+
+    single = tmp_path_factory.mktemp("web-single") / "ix"
+    sharded = tmp_path_factory.mktemp("web-sharded") / "ix"
+    write_articles(single, assist_articles())
+    write_sharded(sharded, assist_articles(), shards=SHARDS)
+    apps = [webapp.create_app(str(single)), webapp.create_app(str(sharded))]
+    for app in apps:
+        assert app.extensions["timtin_assist"].wait(60)
+    return apps[0].test_client(), apps[1].test_client(), len(assist_articles())
+
+
+def _json(client, url: str, **params) -> dict:
+    resp = client.get(url, query_string=params)
+    assert resp.status_code == 200, resp.data[:300]
+    data = resp.get_json()
+    data.pop("took_ms", None)
+    return data
+
+
+def test_web_search_suggest_and_healthz_on_a_sharded_index(web_pair) -> None:
+    from test_assist_web import FLOOD
+
+    single, sharded, n = web_pair
+    assert _json(sharded, "/healthz") == {"status": "ok", "documents": n, "shards": SHARDS}
+    assert _json(single, "/healthz") == {"status": "ok", "documents": n, "shards": 1}
+    for params in ({"q": "bao lu mien trung"}, {"q": "đại hội đảng", "sort": "newest", "per_page": 5, "page": 2},
+                   {"q": "dai hoi", "source": "VnExpress"}, {"q": "giá xăng", "region": "Miền Bắc"},
+                   {"q": "ma doc", "date_from": "2024-01-01"}):
+        got = _json(sharded, "/search", **params)
+        assert got == _json(single, "/search", **params), params
+        assert "partial" not in got
+    assert _json(sharded, "/search", q="bao lu mien trung")["suggestion"] == FLOOD
+    for prefix in ("đại h", "bao", "Giá x"):
+        got = _json(sharded, "/suggest", q=prefix)
+        assert got == _json(single, "/suggest", q=prefix) and got["suggestions"], prefix
+
+
+def test_web_pages_on_a_sharded_index(web_pair) -> None:
+    import re
+
+    single, sharded, _ = web_pair
+    page = sharded.get("/", query_string={"q": "bão lũ"})
+    assert page.status_code == 200 and "flood-1" in page.get_data(as_text=True)
+    article = sharded.get("/articles/flood-1")
+    assert article.status_code == 200
+    text = article.get_data(as_text=True)
+    links = re.findall(r'<a href="/articles/([^"]+)">', text[text.index('<aside class="related"'):])
+    assert {"flood-2", "flood-3"} <= set(links[:3])
+    assert sharded.get("/articles/no-such-id").status_code == 404
+    assert sharded.get("/search", query_string={"q": "x", "page": "0"}).status_code == 400
