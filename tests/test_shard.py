@@ -326,3 +326,30 @@ def test_web_pages_on_a_sharded_index(web_pair) -> None:
     assert {"flood-2", "flood-3"} <= set(links[:3])
     assert sharded.get("/articles/no-such-id").status_code == 404
     assert sharded.get("/search", query_string={"q": "x", "page": "0"}).status_code == 400
+
+
+def test_watch_into_a_sharded_index(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from indexer.ingest.watch import watch
+
+    drop, ix = tmp_path / "drop", tmp_path / "ix"
+    drop.mkdir()
+    (drop / "a.txt").write_text("Lũ quét ở Lào Cai\n\nMưa lớn gây lũ quét.\n", encoding="utf-8")
+    (drop / "b.txt").write_text("Giá cà phê tăng\n\nNông dân vui mừng.\n", encoding="utf-8")
+    stop = threading.Event()
+    logs: list[str] = []
+    t = threading.Thread(target=watch, args=([str(drop)], ix),
+                         kwargs={"interval": 0.1, "stop": stop, "log": logs.append, "shards": 2, "merge": False})
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not any("file(s)" in line for line in logs) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        t.join(timeout=10)
+    assert read_manifest(ix).shards == 2
+    assert [h.id for h in _result(ix, "lu quet").hits] == ["a.txt"]
+    assert [h.id for h in _result(ix, "ca phe").hits] == ["b.txt"]
