@@ -181,6 +181,17 @@ def _wait_healthy(pool: NetnsPool, base: str, live: int, timeout: float = 120) -
     raise AssertionError(f"never {live} live replicas: {reply}")
 
 
+def _schema_errors(body: dict, path: str, status: int) -> list[str]:
+    """What the served OpenAPI document says is wrong with a response body."""
+    from openapi_schema_validator import OAS31Validator
+
+    from webapp.openapi import openapi_spec
+
+    spec = openapi_spec()
+    schema = spec["paths"][path]["get"]["responses"][str(status)]["content"]["application/json"]["schema"]
+    return [e.message for e in OAS31Validator({**schema, "components": spec["components"]}).iter_errors(body)]
+
+
 def _urls(base: str) -> list[str]:
     return [f"{base}/search?" + urllib.parse.urlencode({"q": q}) for q in QUERIES]
 
@@ -191,6 +202,7 @@ def test_serve_two_replicas_survives_a_node_loss(cluster, cluster_index, tmp_pat
         health = _wait_healthy(pool, base, SHARDS * 2)
         assert health["documents"] == 120 and health["shards"] == SHARDS
         assert health["replicas"]["nodes_per_shard"] == [2] * SHARDS  # each shard's replicas on both nodes
+        assert not _schema_errors(health, "/healthz", 200)
         expected = {}  # each query's answer before the node loss
         for url, q in zip(_urls(base), QUERIES):
             reply = pool.submit(http_get, url).result()
@@ -222,3 +234,4 @@ def test_serve_one_replica_answers_503_or_partial_after_a_node_loss(cluster, clu
             assert r.body["error"]["code"] == "index_unavailable"
         else:
             assert r.body["missing_shards"] and set(r.body["missing_shards"]) <= set(range(SHARDS))
+        assert not _schema_errors(r.body, "/search", r.status)

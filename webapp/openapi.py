@@ -87,6 +87,10 @@ _SCHEMAS: dict[str, Any] = {
             "suggestion": {"type": ["string", "null"],
                            "description": "For a query typed without diacritics, the query with them restored "
                                           "(\"bao lu\" → \"bão lũ\") when that differs; else null."},
+            "partial": {"const": True, "description": "Present when some shards of a sharded index did not "
+                                                      "answer: the results come from the others."},
+            "missing_shards": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                               "description": "With partial: the shards left out."},
         },
     },
     "Suggestion": {
