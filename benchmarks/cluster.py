@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="throughput run length, each")
     p.add_argument("--build-baseline", action="store_true",
                    help="also build a single index of the same articles here (build-time ratio)")
+    p.add_argument("--build-only", action="store_true", help="stop after the cluster build (no queries)")
     p.add_argument("--mode", default="segments", choices=("segments", "articles"),
                    help="what analysis tasks send the writer actors (see indexer.cluster.indexing)")
     args = p.parse_args(argv)
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     n = subset(data / CORPUS, source, args.articles)
     report: dict = {"articles": n, "shards": args.shards, "nodes": 2, "cpus_per_node": 1, "mode": args.mode}
     single = Path(args.single)
-    if args.build_baseline or args.articles is not None:
+    if args.build_baseline or (args.articles is not None and not args.build_only):
         from indexer.ingest.sources import read_articles
         from indexer.store.index import write_articles
 
@@ -184,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             print(done.stderr[-3000:], file=sys.stderr)
             return 1
         report["memory_after_build_mb"] = node_memory(cluster)
+        if args.build_only:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+            return 0
         driver_args = {"address": cluster.address, "sharded": str(sharded), "single": str(single),
                        "queries": str(data / QUERIES), "max_queries": args.max_queries, "seconds": args.seconds}
         run = cluster.run([sys.executable, "-c", DRIVER.format(repo=str(REPO)), json.dumps(driver_args)],
