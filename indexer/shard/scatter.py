@@ -21,6 +21,7 @@ in one process or, with Ray, over actors: every input and output here is picklab
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -118,15 +119,16 @@ def scoring_terms(parsed: ParsedQuery, rank: Ranking) -> list[Term]:
 
 # -- round 1 ---------------------------------------------------------------------------------------
 
-_base_cache: dict[int, tuple[Snapshot, ShardStats]] = {}
+_base_cache: dict[int, tuple[weakref.ref, ShardStats]] = {}  # by id(snapshot), while it lives
 _base_lock = threading.Lock()
 
 
 def _base_stats(snap: Snapshot) -> ShardStats:
     """Document count, field-length totals and newest date of a snapshot (cached per snapshot)."""
+    key = id(snap)
     with _base_lock:
-        hit = _base_cache.get(id(snap))
-    if hit is not None and hit[0] is snap:
+        hit = _base_cache.get(key)
+    if hit is not None and hit[0]() is snap:
         return hit[1]
     with snap.lock:
         reader = snap.searcher.raw.reader()
@@ -134,9 +136,7 @@ def _base_stats(snap: Snapshot) -> ShardStats:
     dated = snap.published[snap.published != NO_DATE]
     stats = ShardStats(snap.doc_count, snap.size, lengths, int(dated.max()) if dated.size else None)
     with _base_lock:
-        if len(_base_cache) > 64:
-            _base_cache.clear()
-        _base_cache[id(snap)] = (snap, stats)
+        _base_cache[key] = (weakref.ref(snap, lambda _, key=key: _base_cache.pop(key, None)), stats)
     return stats
 
 
