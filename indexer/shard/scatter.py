@@ -29,22 +29,12 @@ import numpy as np
 
 from indexer.analysis import pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.search.filters import FACET_FIELDS, facets, filters
 from indexer.search.highlight import Wanted
+from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
-from indexer.search.service import (
-    FACET_FIELDS,
-    MAX_PER_PAGE,
-    CorpusStats,
-    Hit,
-    Ranking,
-    SearchRequest,
-    _evaluate,
-    _facets,
-    _filters,
-    _hit,
-    _title_bonuses,
-    _top,
-)
+from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
+from indexer.search.service import MAX_PER_PAGE, Hit, SearchRequest, _hit, _top
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -84,7 +74,7 @@ def parsed_query(q: str) -> ParsedQuery:
 def scoring_terms(parsed: ParsedQuery, rank: Ranking) -> list[Term]:
     """Every (field, text) whose document frequency the scorer reads for this query.
 
-    Mirrors the walk of ``indexer.search``'s ``_evaluate`` (``_Scorer.word`` and ``adjacency``);
+    Mirrors the walk of ``indexer.search.matching.match`` (``Scorer.word`` and ``adjacency``);
     tests/test_shard.py checks that the scorer reads no other term.
     """
     terms: dict[Term, None] = {}
@@ -185,8 +175,8 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     if parsed.empty or snap.size == 0:
         return empty_part()
     page, per_page = page_bounds(req)
-    m = _evaluate(snap, parsed, rank, stats)
-    candidates = np.flatnonzero(m.matched & _filters(snap, req))
+    m = match(snap, parsed, rank, stats)
+    candidates = np.flatnonzero(m.matched & filters(snap, req))
     k = page * per_page
     bonus = EMPTY_F64
     if req.sort == "newest":
@@ -201,14 +191,14 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
         if len(head) and words:
-            bonus = _title_bonuses(snap, head, words, rank)
-    facets: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
+            bonus = title_bonuses(snap, head, words, rank)
+    counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
     if req.facets:
-        for name, rows in _facets(snap, req, m.matched, top=len(snap.live) + 1).items():
-            facets[name] = {r["value"]: r["count"] for r in rows}
+        for name, rows in facets(snap, req, m.matched, top=len(snap.live) + 1).items():
+            counts[name] = {r["value"]: r["count"] for r in rows}
     strict = not m.relaxed and bool(m.matched.any())
     return ShardPart(top, m.score[top].astype(np.float32), np.asarray(key[top], dtype=np.float64), bonus,
-                     len(candidates), facets, strict, m.relaxed)
+                     len(candidates), counts, strict, m.relaxed)
 
 
 # -- round 3 ---------------------------------------------------------------------------------------
