@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.models import Article  # noqa: E402
-from indexer.search.service import SearchRequest, search  # noqa: E402
+from indexer.search import SearchRequest, search  # noqa: E402
 from indexer.store.index import delete_articles, write_articles  # noqa: E402
 from indexer.store.merge import merge_in_background  # noqa: E402
 

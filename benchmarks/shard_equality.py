@@ -67,10 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-queries", type=int, default=None)
     p.add_argument("--min-agreement", type=float, default=0.99)
     p.add_argument("--tolerance", type=float, default=0.002)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
+    p.add_argument("--json-out", type=Path, default=None, help="also write the figures as JSON to this file")
     args = p.parse_args(argv)
     queries = load_queries(Path(args.data) / QUERIES)[: args.max_queries]
     res = compare(queries, timtin_ranker(args.single), timtin_ranker(args.sharded))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
     if args.json:
         json.dump(res, sys.stdout, ensure_ascii=False, indent=2)
         print()

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.evaluate import load_queries, run_queries, timtin_ranker  # noqa: E402
-from indexer.search.service import Ranking  # noqa: E402
+from indexer.search import Ranking  # noqa: E402
 
 TARGETS = {("known-item-accented", "mrr"): 0.90, ("known-item-unaccented", "mrr"): 0.90, ("event", "ndcg"): 0.83}
 

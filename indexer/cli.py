@@ -116,7 +116,7 @@ def _plain(html: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from indexer.search.service import SearchRequest, search
+    from indexer.search import SearchRequest, search
 
     try:
         result = search(SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort),

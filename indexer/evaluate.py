@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from indexer.search.service import Ranking, SearchRequest, search
+from indexer.search import Ranking, SearchRequest, search
 
 K = 10
 

@@ -1,8 +1,8 @@
 """The Whoosh schema: what is stored for display and what is indexed for search.
 
-Display text is stored once (``title``, ``lead``, ``body``, ...); the searchable
-fields are not stored.  Each of title, lead and body is indexed twice, in exact
-form (diacritics kept) and folded form (no diacritics), with positions for phrases
+Display text is stored once (the stored fields of ``indexer.fields.FIELDS``: ``title``,
+``lead``, ``body``, ...); the searchable fields are not stored.  Each of title, lead and body
+is indexed twice, in exact form (diacritics kept) and folded form (no diacritics), with positions for phrases
 (except the exact body, which keeps counts only); ``pairs`` holds folded adjacent
 word pairs of all three, for proximity.
 """
@@ -16,6 +16,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
 from indexer.analysis import PairTokenizer, VietnameseTokenizer
+from indexer.fields import STORED_FIELDS, Field
 
 SCHEMA_VERSION = 1
 TEXT_PARTS = ("title", "lead", "body")
@@ -23,7 +24,6 @@ EXACT = {part: f"{part}_exact" for part in TEXT_PARTS}
 FOLDED = {part: f"{part}_folded" for part in TEXT_PARTS}
 PAIRS = "pairs"
 NO_DATE = -(2**31)  # the "published" column value of an undated article
-FACETS = ("source", "category", "region")
 
 
 def _grouped(analyzer, value: str) -> dict[str, list[int]] | None:
@@ -69,6 +69,14 @@ def _text(analyzer, phrase: bool) -> TEXT:
     return field
 
 
+def _stored(f: Field) -> STORED | ID | KEYWORD:
+    if f.index == "id":
+        return ID(stored=True, unique=f.unique)
+    if f.index == "keyword":
+        return KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
+    return STORED()
+
+
 def build_schema() -> Schema:
     """A fresh schema object (analyzers are stateless, so this is cheap)."""
     # pyvi compounds for title and lead only: pyvi costs ~9 ms per average body, and in
@@ -79,21 +87,10 @@ def build_schema() -> Schema:
     def folded(part: str) -> VietnameseTokenizer:
         return VietnameseTokenizer("folded", with_compounds=part != "body")
 
-    fields: dict = {
-        "id": ID(stored=True, unique=True),
-        "title": STORED(),
-        "lead": STORED(),
-        "body": STORED(),
-        "url": STORED(),
-        "author": STORED(),
-        "published": STORED(),  # ISO 8601 text, as given
-        # minutes since the epoch (UTC), for sorting, date filters and recency
-        "published_min": COLUMN(columns.NumericColumn("i", default=NO_DATE)),
-        "source": ID(stored=True),
-        "category": ID(stored=True),
-        "region": KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        PAIRS: _text(PairTokenizer(), phrase=False),
-    }
+    fields: dict = {f.name: _stored(f) for f in STORED_FIELDS}  # "published": ISO 8601 text, as given
+    # minutes since the epoch (UTC), for sorting, date filters and recency
+    fields["published_min"] = COLUMN(columns.NumericColumn("i", default=NO_DATE))
+    fields[PAIRS] = _text(PairTokenizer(), phrase=False)
     for part in TEXT_PARTS:
         # exact body terms only need counts: exact phrases are matched through the folded
         # positions plus the exact terms (a Whoosh positions field costs ~30% of indexing)

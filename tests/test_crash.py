@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import build_parser
-from indexer.search.service import SearchRequest, search
+from indexer.search import SearchRequest, search
 from indexer.store.engine import get_engine
 from indexer.store.index import open_index
 

@@ -23,8 +23,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 import webapp
-from indexer.search.query import MAX_WORDS, parse_query
-from indexer.search.service import SearchRequest, search
+from indexer.search import MAX_WORDS, SearchRequest, parse_query, search
 from webapp.ratelimit import Limit, TokenBuckets, parse_limit
 from webapp.validation import MAX_QUERY_CHARS, ParamError, clean, parse_search_args
 

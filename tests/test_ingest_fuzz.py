@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from indexer import cli
 from indexer.ingest.sources import read_articles
 from indexer.models import Article, Problem
-from indexer.search.service import SearchRequest, search
+from indexer.search import SearchRequest, search
 from indexer.store.index import open_index, write_articles
 from indexer.text.legacy import encode_legacy
 from tests.conftest import cp1258_bytes

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.search.service import SearchRequest, search
+from indexer.search import SearchRequest, search
 from indexer.store.index import delete_articles, open_index, write_articles
 from indexer.store.merge import merge_segments, small_segments
 from tests.conftest import ARTICLES, art

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from indexer.models import Article
-from indexer.search.query import parse_query
-from indexer.search.service import Ranking, SearchRequest, search
+from indexer.search import Ranking, SearchRequest, parse_query, search
 from indexer.store.index import delete_articles, write_articles
 
 
@@ -241,3 +242,64 @@ def test_deleted_and_replaced_articles_in_a_kept_segment(tmp_path: Path) -> None
     assert len(got) == 29 and "a3" not in got
     write_articles(tmp_path, [Article(id="a5", title="Tin sửa về cà phê", body="Đã sửa.")])
     assert "a5" not in ids(tmp_path, "gia lua") and ids(tmp_path, "ca phe") == ["a5"]
+
+
+# -- ranking weights from the environment ---------------------------------------------------------
+
+def _env_value(kind: type, default: float) -> str:
+    """A valid value for a TIMTIN_RANK_* field that differs from its default."""
+    return "3" if kind is int else repr(round(default * 0.5 + 0.1, 4))
+
+
+@pytest.fixture(scope="module")
+def gold_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gold")
+    write_articles(path, [
+        Article(id=f"vang-{i}", title=f"Giá vàng hôm nay {'tăng' if i % 2 else 'giảm'} mạnh phiên thứ {i}",
+                lead="Giá vàng trong nước biến động." if i % 3 else "",
+                body="Giá vàng miếng và vàng nhẫn " * (i + 1) + "được các doanh nghiệp điều chỉnh.",
+                published=datetime(2024, 1 + i, 1, tzinfo=UTC))
+        for i in range(10)])
+    return path
+
+
+def test_every_ranking_field_can_be_set_from_the_environment(gold_index: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Ranking()
+    for f in dataclasses.fields(Ranking):
+        monkeypatch.delenv(f"TIMTIN_RANK_{f.name.upper()}", raising=False)
+    req = SearchRequest(q="giá vàng", per_page=10)
+    plain = search(req, gold_index)
+    assert plain.total == 10
+
+    wanted: dict[str, float | int] = {}
+    types = typing.get_type_hints(Ranking)
+    for f in dataclasses.fields(Ranking):
+        raw = _env_value(types[f.name], getattr(defaults, f.name))
+        monkeypatch.setenv(f"TIMTIN_RANK_{f.name.upper()}", raw)
+        wanted[f.name] = types[f.name](raw)
+    rank = Ranking.from_env()
+    assert dataclasses.asdict(rank) == wanted
+    assert all(type(getattr(rank, name)) is type(getattr(defaults, name)) for name in wanted)
+    assert rank.rerank_depth < plain.total  # the re-ranking slices by it: it must be an int
+
+    tuned = search(req, gold_index)  # Ranking.from_env() inside
+    assert tuned.total == plain.total and len(tuned.hits) == 10
+    explicit = search(req, gold_index, Ranking(**wanted))
+    assert [(h.id, h.score) for h in tuned.hits] == [(h.id, h.score) for h in explicit.hits]
+    assert sorted(h.score for h in tuned.hits) != sorted(h.score for h in plain.hits)
+
+
+@pytest.mark.parametrize(("name", "raw"), [("RERANK_DEPTH", "30.5"), ("RERANK_DEPTH", "beaucoup"),
+                                           ("K1", "fast"), ("TITLE", "nan"), ("B", "")])
+def test_bad_ranking_values_name_the_variable(name: str, raw: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"TIMTIN_RANK_{name}", raw)
+    with pytest.raises(ValueError, match=f"TIMTIN_RANK_{name}="):
+        Ranking.from_env()
+
+
+def test_rerank_depth_from_the_environment_with_more_matches(gold_index: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMTIN_RANK_RERANK_DEPTH", "4")
+    result = search(SearchRequest(q="gia vang", per_page=3, page=2), gold_index)
+    assert result.total == 10 and len(result.hits) == 3

@@ -171,7 +171,7 @@ VARIANTS = [{}, {"sort": "newest"}, {"sort": "oldest"}, {"page": 2, "per_page": 
 
 
 def _result(index_dir: Path, q: str, rank=None, **kw):
-    from indexer.search.service import SearchRequest, search
+    from indexer.search import SearchRequest, search
 
     return search(SearchRequest(q=q, **kw), index_dir, rank)
 
@@ -182,7 +182,7 @@ def _shown(result) -> list[tuple]:
 
 @pytest.mark.parametrize("q", QUERIES)
 def test_sharded_search_equals_single_index(indexes: tuple[Path, Path], q: str) -> None:
-    from indexer.search.service import Ranking
+    from indexer.search import Ranking
 
     single, sharded = indexes
     for kw in VARIANTS:
@@ -210,8 +210,9 @@ def test_the_cases_compared_are_not_trivial(indexes: tuple[Path, Path]) -> None:
 
 
 def test_scoring_terms_cover_every_statistic_the_scorer_reads(indexes: tuple[Path, Path]) -> None:
+    from indexer.search import CorpusStats, Ranking
+    from indexer.search.matching import match
     from indexer.search.query import parse_query
-    from indexer.search.service import CorpusStats, Ranking, _evaluate
     from indexer.shard.scatter import scoring_terms
     from indexer.store.engine import get_engine
 
@@ -225,12 +226,12 @@ def test_scoring_terms_cover_every_statistic_the_scorer_reads(indexes: tuple[Pat
         for rank in (Ranking(), Ranking(exact=0.0)):
             read: set = set()
             parsed = parse_query(q)
-            _evaluate(snap, parsed, rank, CorpusStats(1, {}, 0, Recording()))
+            match(snap, parsed, rank, CorpusStats(1, {}, 0, Recording()))
             assert read and read <= set(scoring_terms(parsed, rank)), q
 
 
 def test_a_failing_shard_gives_a_partial_result(indexes: tuple[Path, Path]) -> None:
-    from indexer.search.service import SearchRequest
+    from indexer.search import SearchRequest
     from indexer.shard.coordinator import LocalShard, ShardsUnavailable, search_sharded
     from indexer.shard.view import open_view
 

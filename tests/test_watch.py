@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from indexer.ingest.watch import watch
-from indexer.search.service import SearchRequest, search
+from indexer.search import SearchRequest, search
 
 
 def _wait_for(pred, timeout: float = 20.0) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from indexer.search.service import SearchRequest, SearchResult, search
+from indexer.search import SearchRequest, SearchResult, search
 from indexer.shard.coordinator import ShardsUnavailable
 from indexer.shard.manifest import ShardLayoutError
 from indexer.shard.view import IndexView, open_view

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from indexer.search.service import FACET_FIELDS, MAX_PER_PAGE, SORTS
+from indexer.fields import JSON_FIELDS
+from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS
 from webapp.validation import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,
@@ -49,20 +50,8 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Hit": {
         "type": "object", "additionalProperties": False,
-        "required": ["id", "title", "url", "source", "category", "author", "published", "score",
-                     "title_html", "snippet_html"],
-        "properties": {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "url": {"type": "string", "description": "The original article's address; may be empty."},
-            "source": {"type": "string"},
-            "category": {"type": "string"},
-            "author": {"type": "string"},
-            "published": {"type": ["string", "null"], "description": "ISO 8601 as given, or null."},
-            "score": {"type": "number"},
-            "title_html": {"type": "string", "description": "Escaped HTML; query words in <mark>."},
-            "snippet_html": {"type": "string", "description": "Escaped HTML passage; words in <mark>."},
-        },
+        "required": [f.name for f in JSON_FIELDS],
+        "properties": {f.name: f.json_schema() for f in JSON_FIELDS},
     },
     "FacetValue": {
         "type": "object", "required": ["value", "count"], "additionalProperties": False,
@@ -150,7 +139,7 @@ _SEARCH_PARAMS = [
 @cache
 def openapi_spec() -> dict[str, Any]:
     """The OpenAPI document (built once)."""
-    json_ok = {"content": {"application/json": {"schema": {}}}}
+    json_ok: dict[str, Any] = {"content": {"application/json": {"schema": {}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "timtin", "version": "1.0.0",

@@ -9,7 +9,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.search.service import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
+from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
 from indexer.text.regions import canonical_region
 
 MAX_QUERY_CHARS = 500

@@ -10,9 +10,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from indexer.assist.related import related
-from indexer.search.highlight import Wanted, highlight
-from indexer.search.query import parse_query
-from indexer.search.service import FACET_FIELDS, VN_TZ, SearchRequest, SearchResult
+from indexer.config import VN_TZ
+from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from indexer.analysis import pair_key, syllables
 from indexer.schema import EXACT, PAIRS, TEXT_PARTS
-from indexer.search.service import Ranking
+from indexer.search import CorpusStats, Ranking, bm25
 from indexer.store.engine import Snapshot
 from indexer.text.regions import find_region_mentions
 
@@ -44,7 +44,7 @@ def related(index_dir: str | Path, article_id: str, limit: int = 5) -> list[dict
     dicts, most related first; [] for an unknown id."""
     from indexer.shard.view import open_view
 
-    view = open_view(index_dir)
+    view = open_view(index_dir)  # one snapshot, or one per shard of a sharded index
     key = (str(Path(index_dir).resolve()), view.generation, article_id, limit)
     with _lock:
         hit = _cache.get(key)
@@ -65,45 +65,20 @@ def related_in(snap: Snapshot, article_id: str, limit: int = 5) -> list[dict]:
     return _related([snap], snap, article_id, limit)
 
 
-class _Corpus:
-    """Document count, frequencies and average field lengths over the snapshots of every shard."""
-
-    def __init__(self, snaps: list[Snapshot]):
-        self.snaps = snaps
-        self.n = max(sum(s.doc_count for s in snaps), 1)
-        if len(snaps) == 1:
-            self.avg_length = snaps[0].avg_length
-        else:
-            from indexer.shard.scatter import _base_stats
-
-            totals: Counter[str] = Counter()
-            for s in snaps:
-                totals.update(_base_stats(s).field_lengths)
-            self.avg_length = {f: max(t / self.n, 1.0) for f, t in totals.items()}
-
-    def doc_frequency(self, fieldname: str, text: str) -> int:
-        return sum(s.doc_frequency(fieldname, text) for s in self.snaps)
-
-    def postings_df(self, fieldname: str, text: str, local: int) -> int:
-        """Documents in the postings of a term (``local``: the count in the one snapshot)."""
-        if len(self.snaps) == 1:
-            return local
-        return sum(len(s.postings(fieldname, text)[0]) for s in self.snaps)
-
-
 def _related(snaps: list[Snapshot], home: Snapshot, article_id: str, limit: int) -> list[dict]:
-    """Related articles over every snapshot in ``snaps``; the article itself is in ``home``."""
+    """Related articles over every snapshot of ``snaps`` (the shards); the article is in ``home``."""
     if limit <= 0 or not article_id:
         return []
     docnum = home.searcher.document_number(id=article_id)
     if docnum is None:
         return []
     stored = home.searcher.stored_fields(docnum)
-    corpus = _Corpus(snaps)
-    words, pairs = _query_terms(corpus, stored)
+    words, pairs = _query_terms(snaps, stored)
     if not words:
         return []
     rank = Ranking()
+    terms = [(EXACT[part], word) for word, _ in words for part in TEXT_PARTS] + [(PAIRS, p) for p in pairs]
+    stats = _corpus_stats(snaps, terms)
     scored = []
     for snap in snaps:
         score = np.zeros(snap.size, dtype=np.float32)
@@ -111,10 +86,10 @@ def _related(snaps: list[Snapshot], home: Snapshot, article_id: str, limit: int)
         for word, weight in words:
             present = np.zeros(snap.size, dtype=bool)
             for part in TEXT_PARTS:
-                _bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, corpus, present)
+                bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, present, stats)
             shared += present
         for pair in pairs:
-            _bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank, corpus)
+            bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank, stats=stats)
         scored.append((snap, score, shared))
     home_score = next(score for snap, score, _ in scored if snap is home)
     floor = max(MIN_SCORE * float(home_score[docnum]), 1e-6)  # the article against itself is the yardstick
@@ -146,13 +121,25 @@ def _related(snaps: list[Snapshot], home: Snapshot, article_id: str, limit: int)
     return out
 
 
+def _corpus_stats(snaps: list[Snapshot], terms: list[tuple[str, str]]) -> CorpusStats | None:
+    """Statistics summed over the shards; None for one snapshot (BM25 then reads its own)."""
+    if len(snaps) == 1:
+        return None
+    from indexer.shard.scatter import _base_stats, merge_stats
+
+    parts = [_base_stats(s) for s in snaps]
+    merged = merge_stats(parts)
+    df = {t: sum(len(s.postings(*t)[0]) for s in snaps) for t in terms}
+    return CorpusStats(merged.doc_count, merged.avg_length, merged.newest, df)
+
+
 def _title_key(title: str) -> str:
     return " ".join(t.folded for t in syllables(title))
 
 
-def _query_terms(corpus: _Corpus, stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
+def _query_terms(snaps: list[Snapshot], stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
     """The article's most distinctive words (exact form, query weight), and the word pairs of its title."""
-    weight: Counter[str] = Counter()
+    weight: dict[str, float] = defaultdict(float)
     texts = {"title": stored.get("title", ""), "lead": stored.get("lead", ""),
              "body": stored.get("body", "")[:BODY_CHARS]}
     for part, text in texts.items():
@@ -161,11 +148,11 @@ def _query_terms(corpus: _Corpus, stored: dict) -> tuple[list[tuple[str, float]]
         for k, t in enumerate(terms):
             if len(t.folded) > 1 and not any(c.isdigit() for c in t.folded):
                 weight[t.exact] += FIELD_WEIGHTS[part] * (PLACE_FACTOR if k in places else 1.0)
-    n = corpus.n
+    n = max(sum(s.doc_count for s in snaps), 1)
     common = max(COMMON_SHARE * n, 50)
     scored = []
     for word, w in weight.items():
-        df = max(corpus.doc_frequency(EXACT[part], word) for part in TEXT_PARTS)
+        df = max(_doc_frequency(snaps, EXACT[part], word) for part in TEXT_PARTS)
         if df <= 1 or df > common:  # only in this article, or in too many
             continue
         scored.append((w * math.log(1.0 + n / df), word, w))
@@ -177,28 +164,17 @@ def _query_terms(corpus: _Corpus, stored: dict) -> tuple[list[tuple[str, float]]
         key = pair_key(a, b)
         if _is_place(a, b):
             continue
-        if 1 < corpus.doc_frequency(PAIRS, key) <= common:
+        if 1 < _doc_frequency(snaps, PAIRS, key) <= common:
             pairs.append(key)
     return words, list(dict.fromkeys(pairs))
 
 
+def _doc_frequency(snaps: list[Snapshot], fieldname: str, text: str) -> int:
+    return sum(s.doc_frequency(fieldname, text) for s in snaps)
+
+
 def _is_place(a: str, b: str) -> bool:
     return any(j - i == 2 for i, j, _ in find_region_mentions([a, b]))
-
-
-def _bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: float, rank: Ranking,
-          corpus: _Corpus, present: np.ndarray | None = None) -> None:
-    ids, tf = snap.postings(fieldname, text)
-    if not len(ids):
-        return
-    df = corpus.postings_df(fieldname, text, len(ids))
-    n = corpus.n
-    idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-    dl = snap.lengths(fieldname)[ids]
-    norm = rank.k1 * (1.0 - rank.b + rank.b * dl / corpus.avg_length.get(fieldname, 1.0))
-    score[ids] += (weight * idf * (rank.k1 + 1.0)) * tf / (tf + norm)
-    if present is not None:
-        present[ids] = True
 
 
 def clear_cache() -> None:

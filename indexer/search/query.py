@@ -111,12 +111,12 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
     words = [g[0].words[0] for g in groups]
     folded = [w.folded for w in words]
     spans: list[tuple[int, int, list[str]]] = []
-    for i, j, alts in load_synonyms().expansions(folded):
-        spans.append((i, j, [" ".join(a) for a in alts]))
+    for i, j, expansions in load_synonyms().expansions(folded):
+        spans.append((i, j, [" ".join(a) for a in expansions]))
     for i, j, name in find_region_mentions(folded):
-        typed = " ".join(folded[i:j])
+        as_typed = " ".join(folded[i:j])
         spans.append((i, j, [a for a in region_aliases(name)
-                             if " ".join(t.folded for t in syllables(a)) != typed]))
+                             if " ".join(t.folded for t in syllables(a)) != as_typed]))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[list[Item]] = []
     i = 0

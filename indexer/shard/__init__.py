@@ -36,8 +36,15 @@ Final API (the ``cluster`` helper's Ray code builds on these names):
     ``[(docnum, score)]``).
 ``indexer.shard.coordinator``
     ``ShardClient`` (Protocol: ``stats(req, rank)``, ``candidates(req, rank, stats)``,
-    ``hits(picks, req)``); ``LocalShard(index_dir)`` (in-process); ``search_sharded(req, clients,
-    rank=None) -> SearchResult`` (``clients[i]`` serves shard i; a client that raises makes the
-    result ``partial`` with ``missing_shards``).  ``indexer.search.search`` calls it with
-    ``LocalShard`` clients when given a sharded folder.
+    ``hits(picks, req)``); ``LocalShard(snapshot)`` (in-process, one snapshot for every round of a
+    query); ``search_sharded(req, clients, rank=None) -> SearchResult`` (``clients[i]`` serves shard
+    i; a client that raises makes the result ``partial`` with ``missing_shards``; no shard answering
+    raises ``ShardsUnavailable``, a RuntimeError).  ``indexer.search.search`` calls
+    ``search_index(req, dir, rank)`` (``LocalShard`` clients) when given a sharded folder.
+
+Hooks in ``indexer.search`` (the single-index path is unchanged when they are not used):
+``CorpusStats(doc_count, avg_length, newest, df)``; ``bm25(..., stats=None)``,
+``Scorer(snap, rank, stats=None)``, ``matching.match(snap, parsed, rank, stats=None)``;
+``ranking.title_bonuses(snap, docs, words, rank)`` (``rerank_titles`` adds them);
+``SearchResult.partial`` / ``missing_shards`` (in the JSON only when partial).
 """

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from indexer.search.service import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
 from indexer.shard.scatter import (
     ShardPart,
     ShardStats,

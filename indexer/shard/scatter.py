@@ -21,6 +21,7 @@ in one process or, with Ray, over actors: every input and output here is picklab
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -28,22 +29,12 @@ import numpy as np
 
 from indexer.analysis import pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.search.filters import FACET_FIELDS, facets, filters
 from indexer.search.highlight import Wanted
+from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
-from indexer.search.service import (
-    FACET_FIELDS,
-    MAX_PER_PAGE,
-    CorpusStats,
-    Hit,
-    Ranking,
-    SearchRequest,
-    _evaluate,
-    _facets,
-    _filters,
-    _hit,
-    _title_bonuses,
-    _top,
-)
+from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
+from indexer.search.service import MAX_PER_PAGE, Hit, SearchRequest, _hit, _top
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -83,7 +74,7 @@ def parsed_query(q: str) -> ParsedQuery:
 def scoring_terms(parsed: ParsedQuery, rank: Ranking) -> list[Term]:
     """Every (field, text) whose document frequency the scorer reads for this query.
 
-    Mirrors the walk of ``indexer.search``'s ``_evaluate`` (``_Scorer.word`` and ``adjacency``);
+    Mirrors the walk of ``indexer.search.matching.match`` (``Scorer.word`` and ``adjacency``);
     tests/test_shard.py checks that the scorer reads no other term.
     """
     terms: dict[Term, None] = {}
@@ -118,15 +109,16 @@ def scoring_terms(parsed: ParsedQuery, rank: Ranking) -> list[Term]:
 
 # -- round 1 ---------------------------------------------------------------------------------------
 
-_base_cache: dict[int, tuple[Snapshot, ShardStats]] = {}
+_base_cache: dict[int, tuple[weakref.ref, ShardStats]] = {}  # by id(snapshot), while it lives
 _base_lock = threading.Lock()
 
 
 def _base_stats(snap: Snapshot) -> ShardStats:
     """Document count, field-length totals and newest date of a snapshot (cached per snapshot)."""
+    key = id(snap)
     with _base_lock:
-        hit = _base_cache.get(id(snap))
-    if hit is not None and hit[0] is snap:
+        hit = _base_cache.get(key)
+    if hit is not None and hit[0]() is snap:
         return hit[1]
     with snap.lock:
         reader = snap.searcher.raw.reader()
@@ -134,9 +126,7 @@ def _base_stats(snap: Snapshot) -> ShardStats:
     dated = snap.published[snap.published != NO_DATE]
     stats = ShardStats(snap.doc_count, snap.size, lengths, int(dated.max()) if dated.size else None)
     with _base_lock:
-        if len(_base_cache) > 64:
-            _base_cache.clear()
-        _base_cache[id(snap)] = (snap, stats)
+        _base_cache[key] = (weakref.ref(snap, lambda _, key=key: _base_cache.pop(key, None)), stats)
     return stats
 
 
@@ -185,8 +175,8 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     if parsed.empty or snap.size == 0:
         return empty_part()
     page, per_page = page_bounds(req)
-    m = _evaluate(snap, parsed, rank, stats)
-    candidates = np.flatnonzero(m.matched & _filters(snap, req))
+    m = match(snap, parsed, rank, stats)
+    candidates = np.flatnonzero(m.matched & filters(snap, req))
     k = page * per_page
     bonus = EMPTY_F64
     if req.sort == "newest":
@@ -201,14 +191,14 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
         if len(head) and words:
-            bonus = _title_bonuses(snap, head, words, rank)
-    facets: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
+            bonus = title_bonuses(snap, head, words, rank)
+    counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
     if req.facets:
-        for name, rows in _facets(snap, req, m.matched, top=len(snap.live) + 1).items():
-            facets[name] = {r["value"]: r["count"] for r in rows}
+        for name, rows in facets(snap, req, m.matched, top=len(snap.live) + 1).items():
+            counts[name] = {r["value"]: r["count"] for r in rows}
     strict = not m.relaxed and bool(m.matched.any())
     return ShardPart(top, m.score[top].astype(np.float32), np.asarray(key[top], dtype=np.float64), bonus,
-                     len(candidates), facets, strict, m.relaxed)
+                     len(candidates), counts, strict, m.relaxed)
 
 
 # -- round 3 ---------------------------------------------------------------------------------------

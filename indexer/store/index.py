@@ -18,6 +18,7 @@ from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
 from indexer.config import VN_TZ
+from indexer.fields import STORED_FIELDS
 from indexer.models import Article, Problem
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
 from indexer.store import termpool, zerocopy  # noqa: F401  (faster segment writes, zero-copy reads)
@@ -80,21 +81,14 @@ def published_minutes(when: datetime | None) -> int:
 
 
 def document_fields(article: Article) -> dict:
-    """The Whoosh document for one article."""
-    doc = {
-        "id": article.id,
-        "title": article.title,
-        "lead": article.lead,
-        "body": article.body,
-        "url": article.url,
-        "author": article.author,
+    """The Whoosh document for one article (stored fields as in ``indexer.fields.STORED_FIELDS``)."""
+    made = {  # stored values that are not an Article attribute of the same name
         "published": article.published.isoformat() if article.published else "",
-        "published_min": published_minutes(article.published),
-        "source": article.source,
-        "category": article.category,
         "region": ",".join(article.regions or detect_regions(article.title, article.lead, article.body)),
-        PAIRS: "\n".join((article.title, article.lead, article.body)),
     }
+    doc = {f.name: made[f.name] if f.name in made else getattr(article, f.name) for f in STORED_FIELDS}
+    doc["published_min"] = published_minutes(article.published)
+    doc[PAIRS] = "\n".join((article.title, article.lead, article.body))
     for part in TEXT_PARTS:
         text = getattr(article, part)
         doc[EXACT[part]] = text

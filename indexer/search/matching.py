@@ -1,0 +1,144 @@
+"""Which articles match a parsed query, and their scores before the title re-ranking.
+
+An article matches when it has the required words (all of them for one or two word groups,
+``Ranking.min_match`` of them for more; most of them when none has all), its phrases and none
+of the excluded words.  Its score adds to the BM25 evidence (``indexer.search.ranking``) the
+phrase bonus, the coverage of the query's words (in the title above all) and a mild preference
+for recent articles.  Acronym and province-name alternatives come from ``indexer.search.query``
+and weigh less.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.query import Phrase
+
+from indexer.analysis import Term, pair_key
+from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.search.highlight import Wanted
+from indexer.search.query import Item, ParsedQuery, required
+from indexer.search.ranking import CorpusStats, Ranking, Scorer
+from indexer.store.engine import Snapshot
+
+PHRASE_CHECK_LIMIT = 2000  # candidates checked against positions; beyond this, pair adjacency decides
+
+
+def adjacent_mask(snap: Snapshot, words: tuple[Term, ...]) -> np.ndarray:
+    """Documents with every consecutive pair of ``words`` adjacent (folded): a cheap phrase test."""
+    mask = np.ones(snap.size, dtype=bool)
+    for a, b in zip(words, words[1:]):
+        mask &= snap.term_mask(PAIRS, pair_key(a.folded, b.folded))
+    return mask
+
+
+def phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
+    """Documents where the item's words are adjacent (exact forms when typed with diacritics).
+
+    Candidates come from the word-pair field (every consecutive pair adjacent, folded), with
+    the exact words present when typed with diacritics; phrases of 3 to 8 words with at most
+    2,000 candidates are confirmed with positions.  Otherwise the candidates are the answer:
+    exact for two words typed without diacritics, very close for the rest.
+    """
+    words = item.words
+    exact = item.accented
+    candidates = adjacent_mask(snap, words) & snap.live
+    if exact:
+        for w in words:
+            candidates &= word_mask(snap, w, exact=True)
+    ids = np.flatnonzero(candidates)
+    if len(words) == 2 or len(words) > 8 or not len(ids) or len(ids) > PHRASE_CHECK_LIMIT:
+        return candidates  # two words: the pair field is the phrase; otherwise too costly to confirm
+    confirmed = np.zeros(snap.size, dtype=bool)
+    for part in TEXT_PARTS:
+        if exact and part != "body":
+            q = Phrase(EXACT[part], [w.exact for w in words])
+        else:  # the body keeps exact counts only: folded positions plus the exact words above
+            q = Phrase(FOLDED[part], [w.folded for w in words])
+        try:
+            with snap.lock:
+                m = q.matcher(snap.searcher.raw)
+                for d in ids:
+                    if not m.is_active():
+                        break
+                    m.skip_to(int(d))
+                    if m.is_active() and m.id() == d:
+                        confirmed[d] = True
+        except Exception:  # a positions problem must not fail the search: keep the candidates
+            return candidates
+    return confirmed
+
+
+def word_mask(snap: Snapshot, w: Term, exact: bool) -> np.ndarray:
+    """Documents holding the word anywhere (its exact form, or any form)."""
+    mask = np.zeros(snap.size, dtype=bool)
+    for part in TEXT_PARTS:
+        fieldname, text = (EXACT[part], w.exact) if exact else (FOLDED[part], w.folded)
+        mask[snap.postings(fieldname, text)[0]] = True
+    return mask
+
+
+@dataclass
+class Matched:
+    score: np.ndarray
+    matched: np.ndarray  # before filters
+    relaxed: bool  # no article had all the words, so articles with most of them match
+    wanted: Wanted
+
+
+def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats | None = None) -> Matched:
+    """The articles matching ``parsed`` and every article's score (before the title re-ranking).
+
+    ``stats``: corpus-wide statistics for one shard of a sharded index (default: the snapshot's).
+    """
+    scorer = Scorer(snap, rank, stats)
+    size = snap.size
+    cover = np.zeros(size, dtype=np.float32)
+    title_cover = np.zeros(size, dtype=np.float32)
+    required_mask = np.ones(size, dtype=bool)
+    exact = any(w.accented for w in parsed.typed_words())  # the query was typed with diacritics
+    for group in parsed.groups:
+        anywhere = np.zeros(size, dtype=bool)
+        in_title = np.zeros(size, dtype=bool)
+        for item in group:
+            item_any = np.ones(size, dtype=bool)
+            item_title = np.ones(size, dtype=bool)
+            for w in item.words:
+                a, t = scorer.word(w, item.weight, exact and not item.expansion)
+                item_any &= a
+                item_title &= t
+            if item.phrase:
+                pm = adjacent_mask(snap, item.words) if item.expansion else phrase_mask(snap, item)
+                scorer.score[pm] += rank.phrase * len(item.words) * item.weight
+                item_any &= pm
+            if item is not group[0] and len(item.words) > 1:
+                scorer.adjacency(list(item.words), item.weight)
+            anywhere |= item_any
+            in_title |= item_title
+        cover += anywhere
+        title_cover += in_title
+        if required(group):
+            required_mask &= anywhere
+    scorer.adjacency(parsed.typed_words(), exact=exact)
+    n = len(parsed.groups)
+    share = cover / n
+    score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)
+    if rank.recency and snap.published.size:
+        dated = snap.published != NO_DATE
+        if dated.any():
+            newest = snap.published[dated].max() if stats is None else stats.newest
+            age_days = (newest - snap.published) / 1440.0
+            score += np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
+    matched = required_mask & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))
+    relaxed = False
+    if not matched.any() and n > 1:
+        matched = required_mask & (cover >= 1)
+        relaxed = True
+    for item in parsed.excluded:
+        if item.phrase:
+            matched &= ~phrase_mask(snap, item)
+        else:
+            matched &= ~word_mask(snap, item.words[0], exact=item.accented)
+    return Matched(score.astype(np.float32), matched, relaxed, Wanted.of(parsed.words()))
