@@ -86,7 +86,7 @@ from benchmarks.shard_equality import compare
 from indexer.cluster.runtime import connect
 from indexer.cluster.serving import ClusterSearch
 from indexer.evaluate import K, load_queries, timtin_ranker
-from indexer.search.service import SearchRequest
+from indexer.search import SearchRequest
 
 args = json.loads(sys.argv[1])
 queries = load_queries(args["queries"])[: args["max_queries"]]

@@ -104,7 +104,7 @@ def stored_ids(index_dir: Path) -> list[str]:
 
 
 def top_ids(index_dir: Path, q: str, **kw) -> list[str]:
-    from indexer.search.service import SearchRequest, search
+    from indexer.search import SearchRequest, search
 
     return [h.id for h in search(SearchRequest(q=q, per_page=10, **kw), index_dir).hits]
 

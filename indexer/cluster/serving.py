@@ -30,7 +30,7 @@ from ray.exceptions import GetTimeoutError, RayError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from indexer.cluster.runtime import alive_nodes
-from indexer.search.service import CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.search import CorpusStats, Hit, Ranking, SearchRequest, SearchResult
 from indexer.shard.coordinator import search_sharded
 from indexer.shard.manifest import shard_dirs
 from indexer.shard.scatter import ShardPart, ShardStats, shard_candidates, shard_hits, shard_stats
