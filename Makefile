@@ -12,7 +12,7 @@ PORT   ?= 8000
 $(BIN)/timtin: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,bench,cluster]'
 	touch $@
 
 install: $(BIN)/timtin

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from indexer.config import default_index_dir
 from indexer.models import Article, Problem
-from indexer.store.index import IndexBusyError, delete_articles, write_articles
+from indexer.shard.dispatch import delete_ids, merge_in_background, merge_index, write_index
+from indexer.shard.manifest import ShardLayoutError
+from indexer.store.index import IndexBusyError
 
 
 def _progress(total: int | None, enabled: bool):
@@ -23,10 +25,14 @@ def _progress(total: int | None, enabled: bool):
 def cmd_index(args: argparse.Namespace) -> int:
     from indexer.ingest.sources import count_records, read_articles
 
+    if args.watch and args.cluster:
+        print("timtin: --watch indexes in this process; it does not take --cluster", file=sys.stderr)
+        return 2
     if args.watch:
         from indexer.ingest.watch import watch
 
-        return watch(args.paths, args.index, interval=args.interval, procs=args.procs, merge=not args.no_merge)
+        return watch(args.paths, args.index, interval=args.interval, procs=args.procs, merge=not args.no_merge,
+                     shards=args.shards)
     tty = sys.stderr.isatty() and not args.quiet
     total = count_records(args.paths) if tty else None
     bar = _progress(total, tty)
@@ -38,18 +44,19 @@ def cmd_index(args: argparse.Namespace) -> int:
         yield from read_articles(args.paths)
 
     try:
-        stats = write_articles(args.index, records(), procs=args.procs, on_problem=report,
-                               on_record=bar.update, lock_timeout=args.lock_timeout,
-                               commit_every=args.commit_every)
-    except IndexBusyError as e:
+        if args.cluster:
+            stats = _index_on_cluster(args, records(), report, bar.update)
+        else:
+            stats = write_index(args.index, records(), shards=args.shards, procs=args.procs, on_problem=report,
+                                on_record=bar.update, lock_timeout=args.lock_timeout,
+                                commit_every=args.commit_every)
+    except (IndexBusyError, ShardLayoutError) as e:
         bar.close()
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     bar.close()
     print(f"timtin: {stats.summary()} into {args.index}", file=sys.stderr)
-    if not args.no_merge:
-        from indexer.store.merge import merge_in_background
-
+    if not args.no_merge and not args.cluster:  # on a cluster the writer actors merge their shards
         if merge_in_background(args.index):
             print("timtin: merging small segments in the background", file=sys.stderr)
     if stats.indexed + stats.updated == 0:
@@ -59,10 +66,23 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index_on_cluster(args: argparse.Namespace, records, report, tick):
+    """``timtin index --cluster``: analysis as Ray tasks, one writer actor per shard."""
+    from indexer.cluster.indexing import index_on_cluster
+    from indexer.cluster.runtime import connect
+    from indexer.shard.manifest import is_sharded
+
+    if not args.shards and not is_sharded(args.index):
+        raise ShardLayoutError("--cluster writes a sharded index: give --shards N for a new one")
+    connect(args.cluster)
+    return index_on_cluster(args.index, records, shards=args.shards, batch_size=args.batch, merge=not args.no_merge,
+                            on_problem=report, on_record=tick)
+
+
 def cmd_delete(args: argparse.Namespace) -> int:
     try:
-        stats = delete_articles(args.index, args.ids, lock_timeout=args.lock_timeout)
-    except (IndexBusyError, FileNotFoundError) as e:
+        stats = delete_ids(args.index, args.ids, lock_timeout=args.lock_timeout)
+    except (IndexBusyError, FileNotFoundError, ShardLayoutError) as e:
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     for p in stats.problems:
@@ -72,11 +92,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from indexer.store.merge import merge_segments
-
     try:
-        result = merge_segments(args.index, everything=args.all)
-    except (IndexBusyError, FileNotFoundError) as e:
+        result = merge_index(args.index, everything=args.all)
+    except (IndexBusyError, FileNotFoundError, ShardLayoutError) as e:
         print(f"timtin: {e}", file=sys.stderr)
         return 3
     if not args.quiet:
@@ -139,8 +157,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from webapp.server import serve
 
     serve(args.index, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
-          read_timeout=args.read_timeout, max_requests=args.max_requests)
+          read_timeout=args.read_timeout, max_requests=args.max_requests, cluster=args.cluster,
+          replicas=args.replicas)
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,7 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+")
     with_index(sp)
     sp.add_argument("--strict", action="store_true", help="exit non-zero when any record was skipped")
-    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores)")
+    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores; per shard)")
+    sp.add_argument("--shards", type=_positive, default=None, metavar="N",
+                    help="write a sharded index of N shards (an existing sharded index keeps its count)")
+    sp.add_argument("--cluster", metavar="ADDRESS",
+                    help="analyse on the Ray cluster at ADDRESS (head host:port) and write a sharded index")
+    sp.add_argument("--batch", type=_positive, default=1000, metavar="N",
+                    help="with --cluster: articles per analysis task (one commit per batch and shard)")
     sp.add_argument("--commit-every", type=int, default=20_000, metavar="N",
                     help="commit after every N articles (each commit is atomic)")
     sp.add_argument("--watch", action="store_true", help="keep indexing new and changed files")
@@ -208,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "this long after its first byte (default: %(default)s)")
     sp.add_argument("--max-requests", type=int, default=10_000, metavar="N",
                     help="restart a worker after about N requests; 0: never (default: %(default)s)")
+    sp.add_argument("--cluster", metavar="ADDRESS",
+                    help="search through actors on the Ray cluster at ADDRESS (head host:port); one worker")
+    sp.add_argument("--replicas", type=_positive, default=1, metavar="R",
+                    help="with --cluster: searcher replicas per shard, on different nodes when possible")
     sp.set_defaults(func=cmd_serve)
     return p
 

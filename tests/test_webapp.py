@@ -445,7 +445,7 @@ def test_request_size_is_limited(app: Flask) -> None:
 
 
 def test_healthz(client: FlaskClient) -> None:
-    assert get_json(client, "/healthz") == {"status": "ok", "documents": N_DOCS}
+    assert get_json(client, "/healthz") == {"status": "ok", "documents": N_DOCS, "shards": 1}
 
 
 def _validator(spec: dict, schema: dict):
@@ -559,7 +559,7 @@ def test_serve_runs_gunicorn(web_index: Path) -> None:
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                    assert json.load(resp) == {"status": "ok", "documents": N_DOCS}
+                    assert json.load(resp) == {"status": "ok", "documents": N_DOCS, "shards": 1}
                     assert resp.headers["Content-Security-Policy"] == CSP
                 break
             except OSError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from webapp.assist import assist
 from webapp.core import indexed_regions, run_search, snapshot
@@ -33,7 +33,10 @@ def suggest_json() -> Response:
 
 @api.get("/healthz")
 def healthz() -> Response:
-    resp = jsonify(status="ok", documents=snapshot().doc_count)
+    view = snapshot()
+    backend = current_app.config.get("SEARCH_BACKEND")
+    extra = {"replicas": backend.health()} if backend is not None else {}
+    resp = jsonify(status="ok", documents=view.doc_count, shards=view.shards, **extra)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

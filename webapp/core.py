@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import current_app
 
 from indexer.search import SearchRequest, SearchResult, search
-from indexer.store.engine import Snapshot, get_engine
+from indexer.shard.coordinator import ShardsUnavailable
+from indexer.shard.manifest import ShardLayoutError
+from indexer.shard.view import IndexView, open_view
 from webapp.assist import assist
 
 
@@ -17,11 +19,11 @@ def index_dir() -> str:
     return current_app.config["INDEX_DIR"]
 
 
-def snapshot() -> Snapshot:
-    """The newest committed snapshot of the app's index."""
+def snapshot() -> IndexView:
+    """The newest committed snapshots of the app's index (one per shard of a sharded index)."""
     try:
-        return get_engine(index_dir()).snapshot()
-    except (FileNotFoundError, RuntimeError) as exc:
+        return open_view(index_dir())
+    except (FileNotFoundError, RuntimeError, ShardLayoutError) as exc:
         current_app.logger.error("index unavailable: %s", exc)
         raise IndexUnavailable(str(exc)) from exc
 
@@ -29,7 +31,12 @@ def snapshot() -> Snapshot:
 def run_search(req: SearchRequest) -> SearchResult:
     """Search, with a "did you mean" suggestion for a query typed without diacritics."""
     snapshot()  # raises IndexUnavailable with a clear message
-    result = search(req, index_dir())
+    backend = current_app.config.get("SEARCH_BACKEND")  # e.g. indexer.cluster.serving.ClusterSearch
+    try:
+        result = backend.search(req) if backend is not None else search(req, index_dir())
+    except ShardsUnavailable as exc:
+        current_app.logger.error("search unavailable: %s", exc)
+        raise IndexUnavailable(str(exc)) from exc
     result.suggestion = assist().suggestion(req.q)
     return result
 
@@ -43,4 +50,4 @@ def find_article(article_id: str) -> dict | None:
     """Stored fields of the article with this id, or None."""
     if not article_id or not article_id.isprintable() or len(article_id) > 1000:
         return None
-    return snapshot().searcher.document(id=article_id)
+    return snapshot().document(article_id)

@@ -76,6 +76,10 @@ _SCHEMAS: dict[str, Any] = {
             "suggestion": {"type": ["string", "null"],
                            "description": "For a query typed without diacritics, the query with them restored "
                                           "(\"bao lu\" → \"bão lũ\") when that differs; else null."},
+            "partial": {"const": True, "description": "Present when some shards of a sharded index did not "
+                                                      "answer: the results come from the others."},
+            "missing_shards": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                               "description": "With partial: the shards left out."},
         },
     },
     "Suggestion": {
@@ -95,8 +99,21 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "Health": {
-        "type": "object", "required": ["status", "documents"], "additionalProperties": False,
-        "properties": {"status": {"const": "ok"}, "documents": {"type": "integer", "minimum": 0}},
+        "type": "object", "required": ["status", "documents", "shards"], "additionalProperties": False,
+        "properties": {"status": {"const": "ok"}, "documents": {"type": "integer", "minimum": 0},
+                       "shards": {"type": "integer", "minimum": 1,
+                                  "description": "1 for a plain index, N for a sharded one"},
+                       "replicas": {
+                           "type": "object", "description": "Served from a Ray cluster: searcher replicas "
+                           "answering a ping (in all, per shard, and how many nodes hold each shard)",
+                           "required": ["live", "total", "per_shard", "nodes_per_shard"],
+                           "additionalProperties": False,
+                           "properties": {
+                               "live": {"type": "integer", "minimum": 0},
+                               "total": {"type": "integer", "minimum": 1},
+                               "per_shard": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                               "nodes_per_shard": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                           }}},
     },
 }
 
@@ -158,7 +175,7 @@ def openapi_spec() -> dict[str, Any]:
                 },
             }},
             "/healthz": {"get": {
-                "operationId": "health", "summary": "Liveness and document count",
+                "operationId": "health", "summary": "Liveness, document and shard count",
                 "responses": {
                     "200": {"description": "The index is readable.",
                             "content": {"application/json": {"schema": _ref("Health")}}},

@@ -23,6 +23,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
+from indexer.shard.manifest import shard_dirs
 from indexer.store.index import open_index
 from webapp import create_app
 from webapp.httpguard import GuardedHttpToolsProtocol
@@ -155,9 +156,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int = 8, read_
 class TimtinServer(BaseApplication):
     """Gunicorn application that builds the Flask app in each worker."""
 
-    def __init__(self, index_dir: str, options: dict[str, Any]):
+    def __init__(self, index_dir: str, options: dict[str, Any], cluster: str | None = None, replicas: int = 1):
         self.index_dir = index_dir
         self.options = options
+        self.cluster = cluster
+        self.replicas = replicas
         super().__init__()
 
     def load_config(self) -> None:
@@ -171,12 +174,25 @@ class TimtinServer(BaseApplication):
     def load_wsgi(self) -> Flask:
         app = create_app(self.index_dir)
         app.debug = False  # never the debugger in production, whatever FLASK_DEBUG says
+        if self.cluster:  # searches go to searcher actors on the Ray cluster (created by this worker)
+            from indexer.cluster.runtime import connect
+            from indexer.cluster.serving import ClusterSearch
+
+            connect(self.cluster)
+            app.config["SEARCH_BACKEND"] = ClusterSearch(self.index_dir, replicas=self.replicas)
         return app
 
 
 def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
-          threads: int = 8, read_timeout: float = READ_TIMEOUT, max_requests: int = 10_000) -> None:
-    """Serve the index in ``index_dir`` until interrupted; fails fast if there is no index."""
-    open_index(index_dir, create=False)  # FileNotFoundError / RuntimeError with a clear message
-    options = gunicorn_options(host, port, workers or default_workers(), threads, read_timeout, max_requests)
-    TimtinServer(str(index_dir), options).run()
+          threads: int = 8, read_timeout: float = READ_TIMEOUT, max_requests: int = 10_000,
+          cluster: str | None = None, replicas: int = 1) -> None:
+    """Serve the index in ``index_dir`` until interrupted; fails fast if there is no index.
+
+    With ``cluster`` (a Ray head's host:port) one gunicorn worker joins the cluster and searches
+    through ``replicas`` searcher actors per shard; it merges, the actors search.
+    """
+    for shard_dir in shard_dirs(index_dir):  # a plain index, or every shard of a sharded one
+        open_index(shard_dir, create=False)  # FileNotFoundError / RuntimeError with a clear message
+    options = gunicorn_options(host, port, 1 if cluster else workers or default_workers(), threads,
+                               read_timeout, max_requests)
+    TimtinServer(str(index_dir), options, cluster, replicas).run()

@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 
 class IndexCache(Generic[T]):
-    """One object per index folder, rebuilt when the index generation changes.
+    """One object per index folder (plain or sharded), rebuilt when the index generation changes.
 
     The first call builds (or loads ``<index_dir>/<filename>``, saved with its generation)
     synchronously.  When a new generation is committed, the old object keeps serving while a
@@ -30,7 +30,7 @@ class IndexCache(Generic[T]):
     def __init__(self, build: Callable[[object], T], filename: str | None,
                  save: Callable[[T, Path, int], None] | None = None,
                  load: Callable[[Path], tuple[T, int]] | None = None):
-        self._build = build  # Snapshot -> T
+        self._build = build  # IndexView (indexer.shard.view: one Snapshot per shard) -> T
         self.filename = filename
         self._save, self._load = save, load
         self._entries: dict[str, tuple[int, T]] = {}
@@ -42,18 +42,18 @@ class IndexCache(Generic[T]):
         return index_dir / self.filename if self.filename else None
 
     def _rebuild(self, key: str, index_dir: Path) -> None:
-        from indexer.store.engine import get_engine
+        from indexer.shard.view import open_view
 
-        snap = get_engine(index_dir).snapshot()
-        obj = self._build(snap)
+        view = open_view(index_dir)  # one snapshot, or one per shard of a sharded index
+        obj = self._build(view)
         with self._lock:
             current = self._entries.get(key)
-            if current is None or current[0] != snap.generation:
-                self._entries[key] = (snap.generation, obj)
+            if current is None or current[0] != view.generation:
+                self._entries[key] = (view.generation, obj)
         path = self._path(index_dir)
         if path is not None and self._save is not None:
             try:
-                self._save(obj, path, snap.generation)
+                self._save(obj, path, view.generation)
             except OSError as exc:  # a read-only index folder only costs the next start a rebuild
                 log.warning("could not save %s: %s", path, exc)
 
@@ -70,11 +70,11 @@ class IndexCache(Generic[T]):
 
     def get(self, index_dir: str | Path, wait: bool = False) -> T:
         """The object of ``index_dir``: current, or stale while a rebuild runs (current with ``wait``)."""
-        from indexer.store.engine import get_engine
+        from indexer.shard.view import open_view
 
         index_dir = Path(index_dir)
         key = str(index_dir.resolve())
-        generation = get_engine(index_dir).snapshot().generation
+        generation = open_view(index_dir).generation
         with self._lock:
             entry = self._entries.get(key)
         if entry is None:

@@ -397,10 +397,11 @@ def article_texts(fields: Iterable[dict], body_chars: int = BODY_CHARS) -> Itera
             yield _clip(f.get("body") or "", body_chars)
 
 
-def _model_from_snapshot(snap) -> DiacriticModel:
-    with snap.open_searcher() as searcher:  # a private searcher: this scan runs beside requests
-        fields = (f for _, f in searcher.reader().iter_docs())
-        return DiacriticModel.build(article_texts(fields))
+def _model_from_snapshot(view) -> DiacriticModel:
+    from indexer.shard.view import iter_stored
+
+    # every shard of a sharded index, each through a private searcher (this scan runs beside requests)
+    return DiacriticModel.build(article_texts(f for _, _, f in iter_stored(view)))
 
 
 def _save_model(model: DiacriticModel, path: Path, generation: int) -> None:

@@ -5,7 +5,8 @@ The article's title, lead and the start of its body are reduced to its most dist
 province names little) plus the adjacent word pairs of its title.  Other articles are scored by
 BM25 over those terms, weighted by field as in search and by the word's weight in the article;
 they must share two of the words and score a fifth of what the article itself scores.  Results
-are cached per index generation and article.
+are cached per index generation and article.  On a sharded index the document frequencies,
+document count and average field lengths are summed over the shards, and every shard is scored.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import numpy as np
 
 from indexer.analysis import pair_key, syllables
 from indexer.schema import EXACT, PAIRS, TEXT_PARTS
-from indexer.search import Ranking, bm25
-from indexer.store.engine import Snapshot, get_engine
+from indexer.search import CorpusStats, Ranking, bm25
+from indexer.store.engine import Snapshot
 from indexer.text.regions import find_region_mentions
 
 WORDS = 12  # distinctive words taken from the article
@@ -41,14 +42,17 @@ _lock = threading.Lock()
 def related(index_dir: str | Path, article_id: str, limit: int = 5) -> list[dict]:
     """Up to ``limit`` articles related to ``article_id`` as ``{id, title, url, source, published}``
     dicts, most related first; [] for an unknown id."""
-    snap = get_engine(index_dir).snapshot()
-    key = (str(Path(index_dir).resolve()), snap.generation, article_id, limit)
+    from indexer.shard.view import open_view
+
+    view = open_view(index_dir)  # one snapshot, or one per shard of a sharded index
+    key = (str(Path(index_dir).resolve()), view.generation, article_id, limit)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
     if hit is None:
-        hit = related_in(snap, article_id, limit)
+        found = view.locate(article_id)
+        hit = [] if found is None else _related(view.snapshots, found[0], article_id, limit)
         with _lock:
             _cache[key] = hit
             while len(_cache) > CACHE_SIZE:
@@ -58,38 +62,54 @@ def related(index_dir: str | Path, article_id: str, limit: int = 5) -> list[dict
 
 def related_in(snap: Snapshot, article_id: str, limit: int = 5) -> list[dict]:
     """``related`` on one snapshot, without the cache."""
+    return _related([snap], snap, article_id, limit)
+
+
+def _related(snaps: list[Snapshot], home: Snapshot, article_id: str, limit: int) -> list[dict]:
+    """Related articles over every snapshot of ``snaps`` (the shards); the article is in ``home``."""
     if limit <= 0 or not article_id:
         return []
-    docnum = snap.searcher.document_number(id=article_id)
+    docnum = home.searcher.document_number(id=article_id)
     if docnum is None:
         return []
-    stored = snap.searcher.stored_fields(docnum)
-    words, pairs = _query_terms(snap, stored)
+    stored = home.searcher.stored_fields(docnum)
+    words, pairs = _query_terms(snaps, stored)
     if not words:
         return []
     rank = Ranking()
-    score = np.zeros(snap.size, dtype=np.float32)
-    shared = np.zeros(snap.size, dtype=np.int16)
-    for word, weight in words:
-        present = np.zeros(snap.size, dtype=bool)
-        for part in TEXT_PARTS:
-            bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, present)
-        shared += present
-    for pair in pairs:
-        bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank)
-    floor = max(MIN_SCORE * float(score[docnum]), 1e-6)  # the article against itself is the yardstick
-    ok = (shared >= min(MIN_SHARED, len(words))) & snap.live & (score >= floor)
-    ok[docnum] = False
-    candidates = np.flatnonzero(ok)
-    k = min(len(candidates), limit * 4)  # room for dropping duplicates of the article
-    if k == 0:
-        return []
-    top = candidates[np.argpartition(-score[candidates], k - 1)[:k]]
-    top = top[np.lexsort((top, -score[top]))]
+    terms = [(EXACT[part], word) for word, _ in words for part in TEXT_PARTS] + [(PAIRS, p) for p in pairs]
+    stats = _corpus_stats(snaps, terms)
+    scored = []
+    for snap in snaps:
+        score = np.zeros(snap.size, dtype=np.float32)
+        shared = np.zeros(snap.size, dtype=np.int16)
+        for word, weight in words:
+            present = np.zeros(snap.size, dtype=bool)
+            for part in TEXT_PARTS:
+                bm25(snap, score, EXACT[part], word, getattr(rank, part) * weight, rank, present, stats)
+            shared += present
+        for pair in pairs:
+            bm25(snap, score, PAIRS, pair, PAIR_WEIGHT, rank, stats=stats)
+        scored.append((snap, score, shared))
+    home_score = next(score for snap, score, _ in scored if snap is home)
+    floor = max(MIN_SCORE * float(home_score[docnum]), 1e-6)  # the article against itself is the yardstick
+    ranked: list[tuple[float, int, int]] = []  # (-score, shard, docnum)
+    for i, (snap, score, shared) in enumerate(scored):
+        ok = (shared >= min(MIN_SHARED, len(words))) & snap.live & (score >= floor)
+        if snap is home:
+            ok[docnum] = False
+        candidates = np.flatnonzero(ok)
+        k = min(len(candidates), limit * 4)  # room for dropping duplicates of the article
+        if k == 0:
+            continue
+        top = candidates[np.argpartition(-score[candidates], k - 1)[:k]]
+        top = top[np.lexsort((top, -score[top]))]
+        ranked.extend((-float(score[d]), i, int(d)) for d in top)
+    ranked.sort()
     seen = {_title_key(stored.get("title", ""))}
     out: list[dict] = []
-    for d in top:
-        f = snap.searcher.stored_fields(int(d))
+    for _, i, d in ranked[: limit * 4]:
+        f = snaps[i].searcher.stored_fields(d)
         title_key = _title_key(f.get("title", ""))
         if title_key in seen:  # the same story published twice
             continue
@@ -101,11 +121,23 @@ def related_in(snap: Snapshot, article_id: str, limit: int = 5) -> list[dict]:
     return out
 
 
+def _corpus_stats(snaps: list[Snapshot], terms: list[tuple[str, str]]) -> CorpusStats | None:
+    """Statistics summed over the shards; None for one snapshot (BM25 then reads its own)."""
+    if len(snaps) == 1:
+        return None
+    from indexer.shard.scatter import _base_stats, merge_stats
+
+    parts = [_base_stats(s) for s in snaps]
+    merged = merge_stats(parts)
+    df = {t: sum(len(s.postings(*t)[0]) for s in snaps) for t in terms}
+    return CorpusStats(merged.doc_count, merged.avg_length, merged.newest, df)
+
+
 def _title_key(title: str) -> str:
     return " ".join(t.folded for t in syllables(title))
 
 
-def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
+def _query_terms(snaps: list[Snapshot], stored: dict) -> tuple[list[tuple[str, float]], list[str]]:
     """The article's most distinctive words (exact form, query weight), and the word pairs of its title."""
     weight: dict[str, float] = defaultdict(float)
     texts = {"title": stored.get("title", ""), "lead": stored.get("lead", ""),
@@ -116,11 +148,11 @@ def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]],
         for k, t in enumerate(terms):
             if len(t.folded) > 1 and not any(c.isdigit() for c in t.folded):
                 weight[t.exact] += FIELD_WEIGHTS[part] * (PLACE_FACTOR if k in places else 1.0)
-    n = max(snap.doc_count, 1)
+    n = max(sum(s.doc_count for s in snaps), 1)
     common = max(COMMON_SHARE * n, 50)
     scored = []
     for word, w in weight.items():
-        df = max(snap.doc_frequency(EXACT[part], word) for part in TEXT_PARTS)
+        df = max(_doc_frequency(snaps, EXACT[part], word) for part in TEXT_PARTS)
         if df <= 1 or df > common:  # only in this article, or in too many
             continue
         scored.append((w * math.log(1.0 + n / df), word, w))
@@ -132,9 +164,13 @@ def _query_terms(snap: Snapshot, stored: dict) -> tuple[list[tuple[str, float]],
         key = pair_key(a, b)
         if _is_place(a, b):
             continue
-        if 1 < snap.doc_frequency(PAIRS, key) <= common:
+        if 1 < _doc_frequency(snaps, PAIRS, key) <= common:
             pairs.append(key)
     return words, list(dict.fromkeys(pairs))
+
+
+def _doc_frequency(snaps: list[Snapshot], fieldname: str, text: str) -> int:
+    return sum(s.doc_frequency(fieldname, text) for s in snaps)
 
 
 def _is_place(a: str, b: str) -> bool:

@@ -368,12 +368,13 @@ def _frequent_phrases(stream: np.ndarray, ends: np.ndarray, words: list[str], sp
 # -- per-index cache ------------------------------------------------------------------------
 
 
-def _suggester_from_snapshot(snap) -> Suggester:
-    published = snap.published
-    with snap.open_searcher() as searcher:  # a private searcher: this scan runs beside requests
-        items = ((f.get("title") or "", int(published[docnum]) if docnum < len(published) else None,
-                  f.get("id", "")) for docnum, f in searcher.reader().iter_docs())
-        return Suggester.build(items)
+def _suggester_from_snapshot(view) -> Suggester:
+    from indexer.shard.view import iter_stored
+
+    # every shard of a sharded index, each through a private searcher (this scan runs beside requests)
+    items = ((f.get("title") or "", int(snap.published[docnum]) if docnum < len(snap.published) else None,
+              f.get("id", "")) for snap, docnum, f in iter_stored(view))
+    return Suggester.build(items)
 
 
 def _save(s: Suggester, path: Path, generation: int) -> None:

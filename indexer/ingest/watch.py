@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 
 from indexer.ingest.sources import iter_files, read_files
-from indexer.store.index import IndexBusyError, open_index, write_articles
-from indexer.store.merge import merge_in_background
+from indexer.shard.dispatch import merge_in_background, prepare, write_index
+from indexer.store.index import IndexBusyError
 
 STATE_FILE = "watch-state.json"
 Signature = tuple[int, int]  # (mtime in ns, size)
@@ -48,10 +48,14 @@ def _save_state(index_dir: Path, state: dict[str, Signature]) -> None:
 
 
 def watch(paths: list[str], index_dir: str | Path, interval: float = 2.0, procs: int = 1,
-          stop: threading.Event | None = None, log=print, merge: bool = True) -> int:
-    """Watch ``paths`` until interrupted (or ``stop`` is set); return an exit status."""
+          stop: threading.Event | None = None, log=print, merge: bool = True, shards: int | None = None) -> int:
+    """Watch ``paths`` until interrupted (or ``stop`` is set); return an exit status.
+
+    ``index_dir`` may be sharded (or is created with ``shards`` shards); the state file sits
+    at its top.
+    """
     index_dir = Path(index_dir)
-    open_index(index_dir)
+    prepare(index_dir, shards)
     state = _load_state(index_dir)
     previous: dict[str, Signature] = {}
     log(f"timtin: watching {', '.join(paths)} every {interval:g} s (Ctrl-C to stop)")
@@ -63,7 +67,7 @@ def watch(paths: list[str], index_dir: str | Path, interval: float = 2.0, procs:
                      if state.get(name) != sig and previous.get(name) == sig]
             if ready:
                 try:
-                    stats = write_articles(index_dir, read_files((f, root) for _, f, root in ready),
+                    stats = write_index(index_dir, read_files((f, root) for _, f, root in ready),
                                            procs=procs, on_problem=lambda p: print(p, file=sys.stderr))
                 except IndexBusyError as e:
                     log(f"timtin: {e}; retrying")

@@ -20,7 +20,7 @@ from indexer.analysis import Term, pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.highlight import Wanted
 from indexer.search.query import Item, ParsedQuery, required
-from indexer.search.ranking import Ranking, Scorer
+from indexer.search.ranking import CorpusStats, Ranking, Scorer
 from indexer.store.engine import Snapshot
 
 PHRASE_CHECK_LIMIT = 2000  # candidates checked against positions; beyond this, pair adjacency decides
@@ -88,9 +88,12 @@ class Matched:
     wanted: Wanted
 
 
-def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> Matched:
-    """The articles matching ``parsed`` and every article's score (before the title re-ranking)."""
-    scorer = Scorer(snap, rank)
+def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats | None = None) -> Matched:
+    """The articles matching ``parsed`` and every article's score (before the title re-ranking).
+
+    ``stats``: corpus-wide statistics for one shard of a sharded index (default: the snapshot's).
+    """
+    scorer = Scorer(snap, rank, stats)
     size = snap.size
     cover = np.zeros(size, dtype=np.float32)
     title_cover = np.zeros(size, dtype=np.float32)
@@ -125,7 +128,7 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking) -> Matched:
     if rank.recency and snap.published.size:
         dated = snap.published != NO_DATE
         if dated.any():
-            newest = snap.published[dated].max()
+            newest = snap.published[dated].max() if stats is None else stats.newest
             age_days = (newest - snap.published) / 1440.0
             score += np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
     matched = required_mask & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))

@@ -81,34 +81,59 @@ def _parse(name: str, raw: str, kind: type) -> float | int:
     return value
 
 
+@dataclass(frozen=True)
+class CorpusStats:
+    """Corpus-wide statistics for BM25 and the recency preference, when they are not the snapshot's.
+
+    Each shard of a sharded index is scored with the sums over all shards (``indexer.shard``), so
+    that every article gets the score one index holding all the articles would give it.
+    """
+
+    doc_count: int
+    avg_length: dict[str, float]
+    newest: int | None  # newest publication minute; None when no article is dated
+    df: dict[tuple[str, str], int]  # document frequency of each (field, text) the query reads
+
+
 def bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: float, rank: Ranking,
-         present: np.ndarray | None = None) -> None:
+         present: np.ndarray | None = None, stats: CorpusStats | None = None) -> None:
     """Add ``weight`` × the BM25 score of ``text`` in ``fieldname`` to ``score`` (one entry per
-    document), using ``rank.k1`` and ``rank.b``; mark the documents holding it in ``present``."""
+    document), using ``rank.k1`` and ``rank.b``; mark the documents holding it in ``present``.
+
+    Document frequency, document count and average field length are the snapshot's, or
+    ``stats``'s (corpus-wide, for one shard of a sharded index).
+    """
     ids, tf = snap.postings(fieldname, text)
     if not len(ids):
         return
-    df = len(ids)
-    n = max(snap.doc_count, 1)
+    if stats is None:
+        df = len(ids)
+        n = max(snap.doc_count, 1)
+        avg_length = snap.avg_length
+    else:
+        df = stats.df.get((fieldname, text), len(ids))
+        n = max(stats.doc_count, 1)
+        avg_length = stats.avg_length
     idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     k1, b = rank.k1, rank.b
     dl = snap.lengths(fieldname)[ids]
-    norm = k1 * (1.0 - b + b * dl / snap.avg_length.get(fieldname, 1.0))
+    norm = k1 * (1.0 - b + b * dl / avg_length.get(fieldname, 1.0))
     score[ids] += (weight * idf * (k1 + 1.0)) * tf / (tf + norm)
     if present is not None:
         present[ids] = True
 
 
 class Scorer:
-    """Accumulates BM25 evidence for one query over one snapshot."""
+    """Accumulates BM25 evidence for one query over one snapshot (statistics: see ``bm25``)."""
 
-    def __init__(self, snap: Snapshot, rank: Ranking):
+    def __init__(self, snap: Snapshot, rank: Ranking, stats: CorpusStats | None = None):
         self.snap = snap
         self.rank = rank
+        self.stats = stats
         self.score = np.zeros(snap.size, dtype=np.float32)
 
     def bm25(self, fieldname: str, text: str, weight: float, present: np.ndarray | None = None) -> None:
-        bm25(self.snap, self.score, fieldname, text, weight, self.rank, present)
+        bm25(self.snap, self.score, fieldname, text, weight, self.rank, present, self.stats)
 
     def word(self, w: Term, weight: float = 1.0, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Add one word's evidence; return (present anywhere, present in the title).
@@ -154,11 +179,8 @@ def _in_order(query: list[str], title: list[str]) -> int:
     return prev[-1]
 
 
-def rerank_titles(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Term],
-                  rank: Ranking) -> tuple[np.ndarray, np.ndarray]:
-    """Re-rank the top articles by how closely their titles follow the query's words."""
-    if not len(docs) or not words:
-        return docs, score[docs]
+def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ranking) -> np.ndarray:
+    """The title re-ranking bonus of each article: how closely its title follows the query's words."""
     words = split_codes(words)
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
@@ -167,7 +189,7 @@ def rerank_titles(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: li
     qfold = [("=" + w.exact) if w.exact in exact_words else w.folded for w in words]
     qpairs = set(zip(qfold, qfold[1:]))
     accented = {w.exact for w in words} if exact_words else set()
-    new = score[docs].astype(np.float64)
+    out = np.zeros(len(docs), dtype=np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
         terms = split_codes(syllables(title))
@@ -182,6 +204,15 @@ def rerank_titles(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: li
             bonus += rank.title_pairs * (found / len(qpairs)) ** p
         if accented:
             bonus += rank.title_exact * (len(accented & {t.exact for t in terms}) / len(accented)) ** p
-        new[i] += bonus
+        out[i] = bonus
+    return out
+
+
+def rerank_titles(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Term],
+                  rank: Ranking) -> tuple[np.ndarray, np.ndarray]:
+    """Re-rank the top articles by how closely their titles follow the query's words."""
+    if not len(docs) or not words:
+        return docs, score[docs]
+    new = score[docs].astype(np.float64) + title_bonuses(snap, docs, words, rank)
     order = np.lexsort((docs, -new))
     return docs[order], new[order].astype(np.float32)

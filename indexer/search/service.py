@@ -22,6 +22,7 @@ from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import match
 from indexer.search.query import parse_query
 from indexer.search.ranking import Ranking, rerank_titles
+from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
 
 MAX_PER_PAGE = 100
@@ -78,11 +79,16 @@ class SearchResult:
     facets: dict[str, list[dict]]
     relaxed: bool = False  # no article had all the words, so articles with most of them are shown
     suggestion: str | None = None
+    partial: bool = False  # a sharded index answered without some shards (named in missing_shards)
+    missing_shards: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
-                "took_ms": round(self.took_ms, 2), "results": [h.to_json() for h in self.hits],
-                "facets": self.facets, "suggestion": self.suggestion}
+        out = {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
+               "took_ms": round(self.took_ms, 2), "results": [h.to_json() for h in self.hits],
+               "facets": self.facets, "suggestion": self.suggestion}
+        if self.partial:
+            out.update(partial=True, missing_shards=self.missing_shards)
+        return out
 
 
 def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True) -> np.ndarray:
@@ -113,10 +119,18 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
 
 def search(req: SearchRequest, index_dir: str | Path | None = None,
            rank: Ranking | None = None) -> SearchResult:
-    """Run one search; ``req`` must already be valid (see webapp.api for validation)."""
+    """Run one search; ``req`` must already be valid (see webapp.api for validation).
+
+    A sharded index (``indexer.shard``) is searched shard by shard in this process and merged.
+    """
+    index_dir = index_dir or default_index_dir()
+    if is_sharded(index_dir):
+        from indexer.shard.coordinator import search_index
+
+        return search_index(req, index_dir, rank)
     started = time.perf_counter()
     rank = rank or Ranking.from_env()
-    snap = get_engine(index_dir or default_index_dir()).snapshot()
+    snap = get_engine(index_dir).snapshot()
     parsed = parse_query(req.q)
     per_page = max(1, min(req.per_page, MAX_PER_PAGE))
     page = max(1, req.page)

@@ -1,0 +1,176 @@
+"""Searching a sharded index: scatter the rounds of ``indexer.shard.scatter`` to every shard, merge.
+
+The merge gives what one index holding all the articles gives: candidates ordered by their
+corpus-wide scores, the title re-ranking applied to the merged top ``rerank_depth`` (each shard
+computed the bonus of its own top ``rerank_depth``, which holds every article of the merged top
+that is on it), pages cut from the merged order, totals and facet counts summed.  Articles with
+equal scores (or equal dates in the date sorts) are ordered by shard, then by their order in the
+shard, where one index orders them by indexing order: the only way the two can differ.
+
+``ShardClient`` is what a shard must answer; ``LocalShard`` answers in this process over a
+snapshot, Ray actors (``indexer.cluster``) over the network.  A client that raises (or times
+out) leaves its shard out: the result is ``partial`` and names the ``missing_shards``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.shard.scatter import (
+    ShardPart,
+    ShardStats,
+    merge_stats,
+    page_bounds,
+    parsed_query,
+    shard_candidates,
+    shard_hits,
+    shard_stats,
+)
+from indexer.shard.view import open_view
+from indexer.store.engine import Snapshot
+
+log = logging.getLogger(__name__)
+FACET_TOP = 30  # values shown per facet, as in a single index
+
+
+class ShardsUnavailable(RuntimeError):
+    """No shard answered."""
+
+
+class ShardClient(Protocol):
+    def stats(self, req: SearchRequest, rank: Ranking) -> ShardStats: ...
+
+    def candidates(self, req: SearchRequest, rank: Ranking, stats: CorpusStats) -> ShardPart: ...
+
+    def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]: ...
+
+
+class LocalShard:
+    """A shard searched in this process, over one snapshot (the same for every round of a query)."""
+
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+
+    def stats(self, req: SearchRequest, rank: Ranking) -> ShardStats:
+        return shard_stats(self.snap, req, rank)
+
+    def candidates(self, req: SearchRequest, rank: Ranking, stats: CorpusStats) -> ShardPart:
+        return shard_candidates(self.snap, req, rank, stats)
+
+    def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
+        return shard_hits(self.snap, picks, req)
+
+
+def _empty(req: SearchRequest, started: float) -> SearchResult:
+    page, per_page = page_bounds(req)
+    return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
+                        {f: [] for f in FACET_FIELDS})
+
+
+def _order(shard: np.ndarray, docnum: np.ndarray, key: np.ndarray, descending: bool) -> np.ndarray:
+    """Indices sorting by key (ties: shard, then docnum)."""
+    return np.lexsort((docnum, shard, -key if descending else key))
+
+
+def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ranking | None = None) -> SearchResult:
+    """One search over every shard (``clients[i]`` serves shard i); ``req`` must already be valid."""
+    started = time.perf_counter()
+    rank = rank or Ranking.from_env()
+    parsed = parsed_query(req.q)
+    if parsed.empty:
+        return _empty(req, started)
+    missing: set[int] = set()
+
+    def ask(i: int, call, *args):
+        if i in missing:
+            return None
+        try:
+            return call(*args)
+        except Exception as exc:  # the shard is left out; the result says so
+            log.warning("shard %d failed: %s", i, exc)
+            missing.add(i)
+            return None
+
+    stats_parts = {i: s for i, c in enumerate(clients) if (s := ask(i, c.stats, req, rank)) is not None}
+    if not stats_parts:
+        raise ShardsUnavailable(f"none of the {len(clients)} shards answered")
+    if sum(s.size for s in stats_parts.values()) == 0:
+        return _empty(req, started)
+    stats = merge_stats(list(stats_parts.values()))
+    parts = {i: p for i in stats_parts if (p := ask(i, clients[i].candidates, req, rank, stats)) is not None}
+    if not parts:
+        raise ShardsUnavailable(f"none of the {len(clients)} shards answered")
+    if any(p.strict for p in parts.values()):  # the relaxed rule holds only when no shard has strict matches
+        kept = {i: p for i, p in parts.items() if p.strict}
+        relaxed = False
+    else:
+        kept = parts
+        relaxed = any(p.relaxed for p in parts.values())
+
+    page, per_page = page_bounds(req)
+    k = page * per_page
+    shard = np.concatenate([np.full(len(p.docnums), i, dtype=np.int64) for i, p in kept.items()] or [[]])
+    shard = shard.astype(np.int64)
+    docnum = np.concatenate([p.docnums for p in kept.values()] or [[]]).astype(np.int64)
+    score = np.concatenate([p.scores for p in kept.values()] or [[]]).astype(np.float32)
+    key = np.concatenate([p.keys for p in kept.values()] or [[]]).astype(np.float64)
+    bonus = np.concatenate([np.concatenate([p.bonus, np.full(len(p.docnums) - len(p.bonus), np.nan)])
+                            for p in kept.values()] or [[]]).astype(np.float64)
+    if req.sort in ("newest", "oldest"):
+        order = _order(shard, docnum, key, descending=req.sort == "newest")[:k]
+        final = score[order]
+    else:
+        order = _order(shard, docnum, key, descending=True)[: max(k, rank.rerank_depth)]
+        depth = min(len(order), rank.rerank_depth)
+        head = order[:depth]
+        final = score[order].copy()
+        words = parsed.typed_words()
+        if depth and words:
+            new = score[head].astype(np.float64) + bonus[head]
+            reorder = np.lexsort((docnum[head], shard[head], -new))
+            order = np.concatenate([head[reorder], order[depth:]])
+            final = np.concatenate([new[reorder].astype(np.float32), final[depth:]])
+        order, final = order[:k], final[:k]
+    order, final = order[(page - 1) * per_page :], final[(page - 1) * per_page :]
+
+    by_shard: dict[int, list[tuple[int, tuple[int, float]]]] = {}
+    for pos, (j, s) in enumerate(zip(order, final)):
+        by_shard.setdefault(int(shard[j]), []).append((pos, (int(docnum[j]), float(s))))
+    hits: list[Hit | None] = [None] * len(order)
+    for i, picks in by_shard.items():
+        got = ask(i, clients[i].hits, [p for _, p in picks], req)
+        if got is not None:
+            for (pos, _), hit in zip(picks, got):
+                hits[pos] = hit
+    facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else {f: [] for f in FACET_FIELDS}
+    result = SearchResult(req.q, sum(p.total for p in kept.values()), page, per_page,
+                          (time.perf_counter() - started) * 1000, [h for h in hits if h is not None], facets,
+                          relaxed)
+    if missing:
+        result.partial = True
+        result.missing_shards = sorted(missing)
+    return result
+
+
+def _merge_facets(parts: list[dict[str, dict[str, int]]]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for name in FACET_FIELDS:
+        counts: dict[str, int] = {}
+        for p in parts:
+            for value, c in p.get(name, {}).items():
+                counts[value] = counts.get(value, 0) + c
+        order = sorted(counts, key=lambda v: (-counts[v], v))
+        out[name] = [{"value": v, "count": counts[v]} for v in order[:FACET_TOP] if counts[v]]
+    return out
+
+
+def search_index(req: SearchRequest, index_dir, rank: Ranking | None = None) -> SearchResult:
+    """Search a sharded index in this process: every shard in turn, merged."""
+    view = open_view(index_dir)
+    return search_sharded(req, [LocalShard(s) for s in view.snapshots], rank)
