@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from whoosh import formats, writing
+from whoosh.reading import TermNotFound
 
 from indexer import fastwrite
 from indexer.analysis import analyze
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
-from indexer.store import termpool
+from indexer.store import compact, termpool
 from indexer.store.index import open_index, write_articles
 from tests.conftest import ARTICLES, art
 
@@ -33,6 +34,10 @@ def test_direct_formats_give_whooshs_values(name: str, text: str) -> None:
     direct = sorted(field.format.word_values(text, field.analyzer, mode="index"))
     through_tokens = sorted(stock.word_values(field.format, text, field.analyzer, mode="index"))
     assert direct == through_tokens
+    for _word, freq, weight, value in direct:  # positions as native uint32s, which the codec takes
+        assert field.format.decode_frequency(value) == freq == weight
+        if isinstance(field.format, TermPositions):
+            assert field.format.decode_positions(value) == sorted(field.format.decode_positions(value))
 
 
 def test_direct_formats_fall_back_for_other_analyzers() -> None:
@@ -43,18 +48,14 @@ def test_direct_formats_fall_back_for_other_analyzers() -> None:
 
 
 def _dump(index_dir: Path) -> list[tuple]:
-    """Every posting (field, term, doc, weight, value, block length stats) of an index."""
+    """Every term and posting (field, term, then (doc, frequency, positions)) of an index."""
     ix = open_index(index_dir, create=False)
     out = []
     with ix.reader() as reader:
         for fieldname in sorted(reader.indexed_field_names()):
             for term in reader.lexicon(fieldname):
-                info = reader.term_info(fieldname, term)
-                m = reader.postings(fieldname, term)
-                out.append((fieldname, term, info.min_length(), info.max_length(), info.max_weight()))
-                while m.is_active():
-                    out.append((m.id(), m.weight(), m.value()))
-                    m.next()
+                out.append((fieldname, term, reader.doc_frequency(fieldname, term)))
+                out.extend(compact.read_term(reader, fieldname, term))
     return out
 
 
@@ -70,19 +71,20 @@ def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch
     assert fast == stock
 
 
-def test_blocks_are_compact_arrays(tmp_path: Path) -> None:
-    from array import array
-
+def test_searched_fields_use_the_compact_codec(tmp_path: Path) -> None:
     write_articles(tmp_path, ARTICLES)
     with open_index(tmp_path, create=False).reader() as reader:
-        m = reader.postings("body_folded", "nha")
-        m._read_data()
-        ids, weights, values = m._data
-        assert isinstance(ids, array) and isinstance(values, fastwrite.PackedValues)
-        assert weights is None or isinstance(weights, float | array)
+        segment = next(r for r, _ in reader.leaf_readers())
+        stats = compact.term_stats(segment, "body_folded", "nha")
+        assert stats is not None and stats.df == reader.doc_frequency("body_folded", "nha")
         expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
         assert len(expected) >= 3
-        assert {reader.stored_fields(d)["id"] for d in m.all_ids()} == expected
+        postings = compact.read_term(segment, "body_folded", "nha")
+        assert {reader.stored_fields(d)["id"] for d, _, _ in postings} == expected
+        assert all(len(pos) == tf for _, tf, pos in postings)
+        with pytest.raises(TermNotFound):  # the id field keeps Whoosh's blocks, for Whoosh's deletions
+            compact.term_stats(segment, "id", ARTICLES[0].id)
+        assert [d for d, _, _ in compact.read_term(segment, "id", ARTICLES[0].id)] == [0]
 
 
 def test_packed_values_behave_like_a_tuple() -> None:

@@ -24,12 +24,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
-from whoosh.query import Phrase
 
 from indexer.analysis import Term, pair_key, split_codes, syllables
 from indexer.config import VN_TZ, default_index_dir
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.highlight import Wanted, highlight, snippet
+from indexer.search.phrase import phrase_docs
 from indexer.search.query import Item, ParsedQuery, parse_query, required
 from indexer.store.engine import Snapshot, get_engine
 
@@ -220,18 +220,11 @@ def _phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
     confirmed = np.zeros(snap.size, dtype=bool)
     for part in TEXT_PARTS:
         if exact and part != "body":
-            q = Phrase(EXACT[part], [w.exact for w in words])
+            fieldname, terms = EXACT[part], [w.exact for w in words]
         else:  # the body keeps exact counts only: folded positions plus the exact words above
-            q = Phrase(FOLDED[part], [w.folded for w in words])
+            fieldname, terms = FOLDED[part], [w.folded for w in words]
         try:
-            with snap.lock:
-                m = q.matcher(snap.searcher.raw)
-                for d in ids:
-                    if not m.is_active():
-                        break
-                    m.skip_to(int(d))
-                    if m.is_active() and m.id() == d:
-                        confirmed[d] = True
+            confirmed[phrase_docs(snap, fieldname, terms, ids)] = True
         except Exception:  # a positions problem must not fail the search: keep the candidates
             return candidates
     return confirmed
