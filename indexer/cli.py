@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,14 @@ def _progress(total: int | None, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit=" articles", disable=not enabled, dynamic_ncols=True, smoothing=0.1)
+
+
+def _cores() -> int:
+    """The cores this process may run on (indexing uses them all unless ``--procs`` says less)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -154,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+")
     with_index(sp)
     sp.add_argument("--strict", action="store_true", help="exit non-zero when any record was skipped")
-    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores)")
+    sp.add_argument("--procs", type=int, default=_cores(),
+                    help="writer processes (default: every core, here %(default)s)")
     sp.add_argument("--commit-every", type=int, default=20_000, metavar="N",
                     help="commit after every N articles (each commit is atomic)")
     sp.add_argument("--watch", action="store_true", help="keep indexing new and changed files")

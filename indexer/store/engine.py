@@ -145,6 +145,11 @@ class SegmentData:
             self._cache.put(key, hit)
         return hit
 
+    def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docnums, frequencies, positions) of a term (not cached: only phrases need them)."""
+        with self.lock:
+            return _decode_positions(self.reader, fieldname, text)
+
 
 def _decode_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(docnums, frequencies, positions) of a term with positions in one segment."""
