@@ -154,7 +154,11 @@ class Fts5Engine:
 
 
 class WhooshPlainEngine:
-    """Stock Whoosh: ``StandardAnalyzer()`` on title/lead/body, one process, ``limitmb=512``."""
+    """Stock Whoosh: ``StandardAnalyzer()`` on title/lead/body, one process, ``limitmb=512``.
+
+    It runs Whoosh as shipped: ``indexer.store.patches.uninstall()`` before building and
+    before searching (timtin installs its patches only when it opens an index itself).
+    """
 
     name = "whoosh-plain"
     boosts = {"title": 4.0, "lead": 2.0, "body": 1.0}
@@ -171,9 +175,9 @@ class WhooshPlainEngine:
     def build(self, index_dir: Path, articles: Sequence[Article]) -> None:
         from whoosh import index as whoosh_index
 
-        from indexer.store import termpool as fastwrite
+        from indexer.store import patches
 
-        fastwrite.uninstall()  # Whoosh as shipped (this runs in its own benchmark process)
+        patches.uninstall()  # Whoosh as shipped (this runs in its own benchmark process)
         index_dir.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(index_dir), self.schema())
         writer = ix.writer(limitmb=512)
@@ -189,6 +193,9 @@ class WhooshPlainEngine:
         from whoosh import index as whoosh_index
         from whoosh.qparser import MultifieldParser, OrGroup
 
+        from indexer.store import patches
+
+        patches.uninstall()  # stock reads too (no zero-copy segments)
         ix = whoosh_index.open_dir(str(index_dir))
         searcher = ix.searcher()
         parser = MultifieldParser(list(self.boosts), ix.schema, fieldboosts=self.boosts, group=OrGroup)

@@ -529,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     notes = {"tantivy": f"simple tokenizer + lowercase + ascii_fold (folds đ→d too); {boosts}; 2 writer threads",
              "fts5": "unicode61 remove_diacritics 2 keeps đ, so đ/Đ→d/D is applied to indexed and query text; "
                      "OR of quoted words, bm25 weights title 4, lead 2, body 1",
-             "whoosh-plain": "StandardAnalyzer() (no accent folding), one process, limitmb=512",
+             "whoosh-plain": "stock Whoosh (timtin's patches uninstalled), StandardAnalyzer() (no accent folding), "
+                             "one process, limitmb=512",
              "timtin": ("`timtin index FILE --procs 2 --commit-every 50000` in a fresh process (with --limit: "
                         "write_articles in-process); full search API with highlighting"),
              "latency": f"after one untimed warm-up query ({WARMUP_QUERY!r})"}

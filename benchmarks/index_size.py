@@ -6,7 +6,8 @@ Reads the segment files through Whoosh (no writes).  Per field: term count, post
 bytes of its posting lists (split into document ids, frequencies, positions and overhead by
 decoding one term in ``--sample``; every term by default) and of its term dictionary entries
 (key plus term info).  Then stored fields, length columns and other columns, and the total
-on disk.  Works for both posting formats (Whoosh's pickled blocks and ``indexer.store.codec``).
+on disk.  Works for both posting formats (Whoosh's pickled blocks, where "overhead" is the
+block headers and pickling, and ``indexer.store.codec``, where it is the chunk headers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import io
 import pickle
 import sys
+from array import array
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,9 +26,25 @@ from whoosh.reading import SegmentReader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.store import codec  # noqa: E402
+from indexer.fastwrite import PackedValues  # noqa: E402
+from indexer.store import codec, compact  # noqa: E402
 
 PARTS = ("ids", "freqs", "positions", "overhead")
+
+
+def _payload(part) -> int:
+    """Bytes of a block part's data itself (array items, value bytes and their end offsets)."""
+    if part is None:
+        return 0
+    if isinstance(part, float):
+        return 8
+    if isinstance(part, PackedValues):
+        return len(part.blob) + 4 * len(part.ends)
+    if isinstance(part, array):
+        return len(part) * part.itemsize
+    if isinstance(part, bytes):
+        return len(part)
+    return sum(len(v) for v in part) if part and isinstance(part[0], bytes) else 8 * len(part)
 
 
 def _w3_parts(postfile, offset: int, length: int) -> dict[str, int]:
@@ -39,8 +57,7 @@ def _w3_parts(postfile, offset: int, length: int) -> dict[str, int]:
         buf = io.BytesIO(raw)
         pickle.load(buf)
         ids, weights, values = pickle.loads(raw[buf.tell():])
-        sizes = {"ids": len(pickle.dumps(ids, 5)), "freqs": len(pickle.dumps(weights, 5)),
-                 "positions": len(pickle.dumps(values, 5)) if values is not None else 0}
+        sizes = {"ids": _payload(ids), "freqs": _payload(weights), "positions": _payload(values)}
         for k, v in sizes.items():
             out[k] += v
         out["overhead"] += 4 + size - sum(sizes.values())
@@ -69,26 +86,32 @@ def measure(index_dir: str, sample: int = 1) -> dict:
         postfile = reader._terms._postfile
         sampled: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PARTS, 0))
         sampled_bytes: dict[str, int] = defaultdict(int)
-        for i, ((fieldname, tbytes), info) in enumerate(reader._terms.items()):
+        for i, ((fieldname, tbytes), raw) in enumerate(compact.iter_stats(reader)):
             f = fields[fieldname]
             f["terms"] += 1
+            f["term_dict"] += len(tbytes) + 2 + len(raw)
+            stats = compact.TermStats.from_bytes(raw)
+            if stats is not None:
+                f["postings"] += stats.df
+                f["postings_bytes"] += stats.length
+                if i % sample == 0:
+                    positions = fieldname in ix.schema and compact.has_positions(ix.schema[fieldname])
+                    parts = codec.record_parts(postfile.get(stats.offset, stats.length), positions)
+                    for k, v in parts.items():
+                        sampled[fieldname][k] += v
+                    sampled_bytes[fieldname] += stats.length
+                continue
+            info = W3TermInfo.from_bytes(raw)
             f["postings"] += info.doc_frequency()
-            f["term_dict"] += len(tbytes) + 2 + _info_size(info)
             if info.is_inlined():
                 continue
             offset, length = info.extent()
             length = length[0] if isinstance(length, tuple) else length  # Whoosh reads it as a 1-tuple
             f["postings_bytes"] += length
-            if i % sample:
-                continue
-            magic = postfile.get(offset, 4)
-            if magic == WHOOSH3_HEADER_MAGIC:
-                parts = _w3_parts(postfile, offset, length)
-            else:
-                parts = codec.record_parts(postfile.get(offset, length))
-            for k, v in parts.items():
-                sampled[fieldname][k] += v
-            sampled_bytes[fieldname] += length
+            if i % sample == 0 and postfile.get(offset, 4) == WHOOSH3_HEADER_MAGIC:
+                for k, v in _w3_parts(postfile, offset, length).items():
+                    sampled[fieldname][k] += v
+                sampled_bytes[fieldname] += length
         for fieldname, parts in sampled.items():
             scale = fields[fieldname].get("postings_bytes", 0) / max(sampled_bytes[fieldname], 1)
             for k, v in parts.items():

@@ -295,6 +295,9 @@ def cached_analyze(text: str, with_compounds: bool) -> list[Term]:
     return hit
 
 
+# ON-DISK CONTRACT: every index's schema pickles indexer.analysis.VietnameseTokenizer with its
+# attributes (form, with_compounds): keep the module path, class name and attribute names
+# (listed in indexer.store.ondisk.ON_DISK_CONTRACT).
 class VietnameseTokenizer(Tokenizer):
     """Whoosh tokenizer yielding the exact or folded forms of ``analyze``."""
 
@@ -335,6 +338,8 @@ class VietnameseTokenizer(Tokenizer):
             yield t
 
 
+# ON-DISK CONTRACT: pickled in every index's schema as indexer.analysis.PairTokenizer
+# (indexer.store.ondisk.ON_DISK_CONTRACT).
 class PairTokenizer(Tokenizer):
     """Whoosh tokenizer yielding folded adjacent word pairs ("dai hoi"), for proximity."""
 

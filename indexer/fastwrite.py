@@ -2,8 +2,9 @@
 
 Every posting block of a timtin index pickles ``indexer.fastwrite.PackedValues``, so this
 module's path and the class's name must never change: moving or renaming them makes every
-existing index unreadable.  ``tests/test_ondisk.py`` opens a committed index to prove it.
-The writing code that uses it lives in ``indexer.store.termpool``.
+existing index unreadable (listed in ``indexer.store.ondisk.ON_DISK_CONTRACT``).
+``tests/test_ondisk.py`` opens a committed index to prove it.  The writing code that uses
+it lives in ``indexer.store.termpool``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 
 
+# ON-DISK CONTRACT: pickled as indexer.fastwrite.PackedValues(blob, ends) in posting blocks.
 class PackedValues(Sequence[bytes]):
     """A block's posting values (encoded positions) as one bytes object and end offsets."""
 

@@ -42,6 +42,8 @@ def _grouped(analyzer, value: str) -> dict[str, list[int]] | None:
     return poses
 
 
+# ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermPositions
+# (indexer.store.ondisk.ON_DISK_CONTRACT): keep the module path and class name.
 class TermPositions(formats.Positions):
     """Whoosh's ``Positions`` format, filled without building a Token per word.
 
@@ -72,6 +74,8 @@ class TermPositions(formats.Positions):
             yield text, len(poslist), len(poslist) * fb, array("I", poslist).tobytes()
 
 
+# ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermFrequency
+# (indexer.store.ondisk.ON_DISK_CONTRACT): keep the module path and class name.
 class TermFrequency(formats.Frequency):
     """Whoosh's ``Frequency`` format, filled without building a Token per word (same bytes)."""
 

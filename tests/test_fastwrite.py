@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
-from whoosh import formats, writing
+from whoosh import formats
 from whoosh.reading import TermNotFound
 
 from indexer import fastwrite
 from indexer.analysis import analyze
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
-from indexer.store import compact, termpool
+from indexer.store import compact, patches, termpool
 from indexer.store.index import open_index, write_articles
+from indexer.store.internals import raw_blocks
 from tests.conftest import ARTICLES, art
 
 TEXTS = [
@@ -59,32 +61,45 @@ def _dump(index_dir: Path) -> list[tuple]:
     return out
 
 
-def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _first_block(index_dir: Path, fieldname: str, term: str) -> tuple:
+    with open_index(index_dir, create=False).reader() as reader:
+        return next(raw_blocks(reader.postings(fieldname, term)))
+
+
+def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path) -> None:
     articles = ARTICLES + [art(f"extra-{i}", f"Tin số {i}: {t[:40]}", t * (i + 1)) for i, t in enumerate(TEXTS)]
     write_articles(tmp_path / "fast", articles)
-    with monkeypatch.context() as m:
-        m.setattr(writing, "PostingPool", termpool.STOCK_POOL)
-        m.setattr(writing.SegmentWriter, "_flush_segment", termpool.STOCK_FLUSH_SEGMENT)
+    with patches.stock_whoosh():
         write_articles(tmp_path / "stock", articles)
+        stock_ids = _first_block(tmp_path / "stock", "body_folded", "nha")[0]
+    assert patches.is_installed()
+    assert not isinstance(stock_ids, array)  # really written by Whoosh's own pool (a tuple/list of ints)
     fast, stock = _dump(tmp_path / "fast"), _dump(tmp_path / "stock")
     assert len(fast) > 500
     assert fast == stock
 
 
-def test_searched_fields_use_the_compact_codec(tmp_path: Path) -> None:
-    write_articles(tmp_path, ARTICLES)
+@pytest.mark.parametrize("procs", [1, 2])
+def test_searched_fields_use_the_compact_codec(tmp_path: Path, procs: int) -> None:
+    write_articles(tmp_path, ARTICLES, procs=procs)  # --procs writers are forked: they inherit the patches
+    expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
+    assert len(expected) >= 3
+    found = set()
     with open_index(tmp_path, create=False).reader() as reader:
-        segment = next(r for r, _ in reader.leaf_readers())
-        stats = compact.term_stats(segment, "body_folded", "nha")
-        assert stats is not None and stats.df == reader.doc_frequency("body_folded", "nha")
-        expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
-        assert len(expected) >= 3
-        postings = compact.read_term(segment, "body_folded", "nha")
-        assert {reader.stored_fields(d)["id"] for d, _, _ in postings} == expected
-        assert all(len(pos) == tf for _, tf, pos in postings)
-        with pytest.raises(TermNotFound):  # the id field keeps Whoosh's blocks, for Whoosh's deletions
-            compact.term_stats(segment, "id", ARTICLES[0].id)
-        assert [d for d, _, _ in compact.read_term(segment, "id", ARTICLES[0].id)] == [0]
+        for leaf, _offset in reader.leaf_readers():
+            if ("body_folded", "nha") not in leaf:
+                continue
+            stats = compact.term_stats(leaf, "body_folded", "nha")
+            assert stats is not None and stats.df == leaf.doc_frequency("body_folded", "nha")
+            postings = compact.read_term(leaf, "body_folded", "nha")
+            assert all(len(pos) == tf for _, tf, pos in postings)
+            found |= {leaf.stored_fields(d)["id"] for d, _, _ in postings}
+            some_id = leaf.stored_fields(postings[0][0])["id"]
+            with pytest.raises(TermNotFound):  # the id field keeps Whoosh's blocks, for Whoosh's deletions
+                compact.term_stats(leaf, "id", some_id)
+            ids, weights, values, _ = next(raw_blocks(leaf.postings("id", some_id)))
+            assert isinstance(ids, array) and weights is None or isinstance(weights, float | array)
+    assert found == expected
 
 
 def test_packed_values_behave_like_a_tuple() -> None:

@@ -10,6 +10,7 @@ import pytest
 from indexer.search.service import SearchRequest, search
 from indexer.store import compact
 from indexer.store.index import delete_articles, open_index, write_articles
+from indexer.store.internals import index_segments
 from indexer.store.merge import merge_segments, small_segments
 from tests.conftest import ARTICLES, art
 
@@ -41,7 +42,7 @@ def _documents(index_dir: Path) -> list[dict]:
 
 
 def _segments(index_dir: Path) -> list[int]:
-    return [s.doc_count_all() for s in open_index(index_dir, create=False)._segments()]
+    return [s.doc_count_all() for s in index_segments(open_index(index_dir, create=False))]
 
 
 BATCHES = [ARTICLES[:3], ARTICLES[3:6], ARTICLES[6:],
@@ -123,7 +124,7 @@ def test_only_one_merge_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_policy_waits_for_enough_small_segments(tmp_path: Path) -> None:
     _batches(tmp_path, BATCHES[:3])
-    segments = open_index(tmp_path, create=False)._segments()
+    segments = index_segments(open_index(tmp_path, create=False))
     assert small_segments(segments, small_docs=100, min_segments=4) == []
     assert len(small_segments(segments, small_docs=100, min_segments=3)) == 3
     assert small_segments(segments, small_docs=4, min_segments=2) == [segments[0], segments[1]]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh.reading import TermNotFound
-from whoosh.system import pack_ushort
 
 from indexer.schema import TermFrequency, TermPositions
-from indexer.store import codec
+from indexer.store import codec, internals
 
 COMPACT_FLAG = 2  # the flags byte of a compact term info (Whoosh's are 0 and 1)
 _HEAD = struct.Struct("!BfI")
@@ -64,11 +63,9 @@ class TermStats:
 
 def term_stats(reader, fieldname: str, text: str | bytes) -> TermStats | None:
     """The compact term info of a term in one segment (None when the segment lacks the term)."""
-    terms = reader._terms
     tbytes = text if isinstance(text, bytes) else reader.schema[fieldname].to_bytes(text)
-    try:
-        raw = terms._tindex[terms._keycoder(fieldname, tbytes)]
-    except KeyError:
+    raw = internals.raw_term_info(reader, fieldname, tbytes)
+    if raw is None:
         return None
     stats = TermStats.from_bytes(raw)
     if stats is None:
@@ -81,23 +78,20 @@ def read_record(reader, fieldname: str, text: str | bytes) -> bytes | None:
     stats = term_stats(reader, fieldname, text)
     if stats is None:
         return None
-    return reader._terms._postfile.get(stats.offset, stats.length)
+    return internals.segment_postings_file(reader).get(stats.offset, stats.length)
 
 
 def iter_stats(reader) -> Iterator[tuple[tuple[str, bytes], bytes]]:
     """((fieldname, term bytes), raw term info) of every term of a segment, in key order."""
-    decode_key = reader._terms._keydecoder
-    for keybytes, valbytes in reader._terms._tindex.items():
-        yield decode_key(keybytes), valbytes
+    return internals.raw_term_infos(reader)
 
 
 def add_term(fieldwriter, tbytes: bytes, record: bytes, df: int, weight: float) -> None:
     """Append a term's posting list to the segment being written, and its term info."""
-    postfile = fieldwriter._postfile
+    postfile = internals.postings_file(fieldwriter)
     offset = postfile.tell()
     postfile.write(record)
-    info = TermStats(df, weight, offset, len(record))
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
+    internals.add_raw_term_info(fieldwriter, tbytes, TermStats(df, weight, offset, len(record)).to_bytes())
 
 
 def encode_pooled(ids: array, weights: array, blob: bytearray | bytes, positions: bool) -> tuple[bytes, int, float]:
@@ -125,7 +119,7 @@ def read_term(reader, fieldname: str, text: str | bytes) -> list[tuple[int, int,
     fieldobj = reader.schema[fieldname]
     positions = has_positions(fieldobj)
     tbytes = text if isinstance(text, bytes) else fieldobj.to_bytes(text)
-    raw = reader._terms._tindex.get(reader._terms._keycoder(fieldname, tbytes))
+    raw = internals.raw_term_info(reader, fieldname, tbytes)
     if raw is None:
         return []
     if TermStats.from_bytes(raw) is not None:

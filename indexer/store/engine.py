@@ -16,19 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.index import FileIndex
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
-from indexer.store import (
-    codec,
-    compact,
-    zerocopy,  # noqa: F401  (zero-copy segment reads)
-)
-from indexer.store.index import open_index
+from indexer.store import codec, compact
+from indexer.store.index import open_index  # installs indexer.store.patches (zero-copy segment reads)
+from indexer.store.internals import fixed_column_bytes, length_bytes, raw_blocks
 
 SCORED_FIELDS = (*EXACT.values(), *FOLDED.values(), PAIRS)
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
@@ -48,14 +44,9 @@ def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.
         m = reader.postings(fieldname, text)
     except TermNotFound:
         return EMPTY_IDS, EMPTY_TF
-    while not hasattr(m, "_read_data") and hasattr(m, "child"):
-        m = m.child  # a segment with deletions wraps its postings; deletions are in Snapshot.live
     ids: list[np.ndarray] = []
     tfs: list[np.ndarray] = []
-    while m.is_active():
-        m._read_data()
-        raw_ids, raw_w = m._data[0], m._data[1]
-        n = m._blocklength
+    for raw_ids, raw_w, _values, n in raw_blocks(m):  # deleted documents included: they are in Snapshot.live
         ids.append(np.cumsum(np.frombuffer(raw_ids, dtype=raw_ids.typecode)
                              if hasattr(raw_ids, "typecode") else np.asarray(raw_ids), dtype=np.int64))
         if raw_w is None:
@@ -64,7 +55,6 @@ def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.
             tfs.append(np.full(n, raw_w, dtype=np.float32))
         else:
             tfs.append(np.asarray(raw_w, dtype=np.float32))
-        m._next_block()
     if not ids:
         return EMPTY_IDS, EMPTY_TF
     return np.concatenate(ids), np.concatenate(tfs)
@@ -117,8 +107,7 @@ class SegmentData:
         out = np.full(self.size, default, dtype=np.int64)
         if not self.reader.has_column(name):
             return out
-        col = self.reader.column_reader(name, translate=False)
-        raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
+        raw = fixed_column_bytes(self.reader.column_reader(name, translate=False))
         values = np.frombuffer(raw, dtype=">i4").astype(np.int64)
         out[: len(values)] = values
         return out
@@ -127,11 +116,8 @@ class SegmentData:
         got = self._lengths.get(fieldname)
         if got is None:
             got = np.zeros(self.size, dtype=np.float32)
-            lenfield = _lenfield(fieldname)
-            perdoc = self.reader._perdoc
-            if perdoc.has_column(lenfield):
-                col = perdoc.column_reader(lenfield, LENGTHS_COLUMN)
-                raw = col._dbfile.get(col._basepos, col._count)
+            raw = length_bytes(self.reader, fieldname)
+            if raw is not None:
                 got[: len(raw)] = _BYTE_TO_LENGTH[np.frombuffer(raw, dtype=np.uint8)]
             self._lengths[fieldname] = got
         return got
@@ -304,10 +290,10 @@ class Engine:
             self._checked = now
             snap = self._snapshot
             if snap is None or self.ix.latest_generation() != snap.generation:
-                self._snapshot = self._load()
+                snap = self._snapshot = self._load()
                 # the old searcher stays usable by requests still holding it; its files
                 # are closed when it is garbage-collected
-            return self._snapshot
+            return snap
 
     def _load(self) -> Snapshot:
         searcher = self.ix.searcher()

@@ -20,7 +20,7 @@ from whoosh.writing import SegmentWriter
 from indexer.config import VN_TZ
 from indexer.models import Article, Problem
 from indexer.schema import EXACT, FOLDED, FORMAT_VERSION, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
-from indexer.store import termpool, zerocopy  # noqa: F401  (faster segment writes, zero-copy reads)
+from indexer.store import patches
 from indexer.text.regions import detect_regions
 
 META_FILE = "timtin.json"
@@ -67,7 +67,13 @@ def check_format(path: Path) -> None:
 
 
 def open_index(index_dir: str | Path, create: bool = True) -> FileIndex:
-    """Open the index in ``index_dir``, creating an empty one if allowed and missing."""
+    """Open the index in ``index_dir``, creating an empty one if allowed and missing.
+
+    Every reader and writer of an index starts here, so this is where timtin's changes to
+    Whoosh are installed (``indexer.store.patches``: faster segment writes, zero-copy
+    reads), after checking that the installed Whoosh is the version they were tested with.
+    """
+    patches.install()
     path = Path(index_dir)
     if whoosh_index.exists_in(str(path)):
         check_format(path)

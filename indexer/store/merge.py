@@ -27,21 +27,29 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
-from whoosh.index import TOC, FileIndex, LockError, clean_files
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3Segment, W3TermInfo
+from whoosh.index import FileIndex, LockError
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from indexer.store import codec, compact
 from indexer.store.index import CODEC_OPTIONS, IndexBusyError, open_index
+from indexer.store.internals import (
+    add_term_info,
+    index_segments,
+    mark_documents_added,
+    postings_file,
+    read_toc,
+    segment_postings_file,
+    write_toc,
+)
 from indexer.store.termpool import Block, load_block_data, pack_docnums, pack_ids, pack_values, pack_weights, write_term
 
 SMALL_DOCS = 20_000  # segments with fewer documents than this are merged ...
@@ -162,7 +170,7 @@ def _merge_compact_term(fw, btext: bytes, fieldobj, group, readers: list[Segment
     records, df, weight = [], 0, 0.0
     for _key, i, raw in group:
         stats = compact.TermStats.from_bytes(raw)
-        record = readers[i]._terms._postfile.get(stats.offset, stats.length)
+        record = segment_postings_file(readers[i]).get(stats.offset, stats.length)
         docmap = arrays[i]
         if docmap is None:
             records.append(codec.shift_chunks(record, positions, bases[i]))
@@ -190,7 +198,7 @@ def _merge_compact_term(fw, btext: bytes, fieldobj, group, readers: list[Segment
 # -- merging -----------------------------------------------------------------------------
 
 
-def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object:
+def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> W3Segment:
     """Write one segment holding the live documents of ``readers`` into a new index in ``scratch``."""
     scratch.mkdir(parents=True)
     ix = whoosh_index.create_in(str(scratch), schema)
@@ -203,7 +211,7 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object
             docmaps.append(writer.write_per_doc(fieldnames, r))
         arrays = [_docmap_array(m, r.doc_count_all()) for m, r in zip(docmaps, readers)]
         fw = writer.fieldwriter
-        postfile = fw._postfile
+        postfile = postings_file(fw)
 
         def terms(i: int, r: SegmentReader) -> Iterator[tuple[tuple[str, bytes], int, bytes]]:
             for key, info in compact.iter_stats(r):
@@ -228,25 +236,25 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> object
             for _key, i, raw in group:
                 info = W3TermInfo.from_bytes(raw)
                 if info.is_inlined():
-                    source = [_inline_block(info, fixedsize)]
+                    source: Iterable[Block] = [_inline_block(info, fixedsize)]
                 else:
-                    source = _read_blocks(readers[i]._terms._postfile, info.extent()[0])
+                    source = _read_blocks(segment_postings_file(readers[i]), info.extent()[0])
                 for block in source:
                     moved = _remap(block, bases[i], docmaps[i], fixedsize)
                     if moved is not None:
                         blocks.append(moved)
             if not blocks:
                 continue
-            fw._tindex.add(pack_ushort(fw._fieldid) + btext, write_term(postfile, blocks).to_bytes())
+            add_term_info(fw, btext, write_term(postfile, blocks))
         if lastfield is not None:
             fw.finish_field()
-        writer._added = True
+        mark_documents_added(writer)
         writer.commit(merge=False)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
         raise
-    return ix._segments()[0]
+    return index_segments(ix)[0]
 
 
 def _live_docmap(segments: list) -> dict[tuple[str, int], int]:
@@ -285,7 +293,7 @@ def merge_segments(index_dir: str | Path, *, small_docs: int = SMALL_DOCS, min_s
     scratch = Path(index_dir) / f".merge-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         started = time.perf_counter()
-        toc = ix._read_toc()
+        toc = read_toc(ix)
         chosen = list(toc.segments) if everything else small_segments(toc.segments, small_docs, min_segments)
         if len(chosen) < 2:
             return None
@@ -299,7 +307,7 @@ def merge_segments(index_dir: str | Path, *, small_docs: int = SMALL_DOCS, min_s
         write_lock = ix.lock("WRITELOCK")
         _acquire(write_lock, lock_timeout)
         try:
-            current = ix._read_toc()
+            current = read_toc(ix)
             ids = {s.segment_id() for s in chosen}
             if not ids <= {s.segment_id() for s in current.segments}:
                 return None  # cannot happen while we hold the merge lock, but never lose documents
@@ -316,8 +324,7 @@ def merge_segments(index_dir: str | Path, *, small_docs: int = SMALL_DOCS, min_s
             kept = [s for s in current.segments if s.segment_id() not in ids]
             segments = kept + [merged]
             generation = current.generation + 1
-            TOC(current.schema, segments, generation).write(ix.storage, ix.indexname)
-            clean_files(ix.storage, ix.indexname, generation, segments)
+            write_toc(ix, current.schema, segments, generation)
         finally:
             write_lock.release()
         return MergeResult(len(chosen), merged.doc_count(), time.perf_counter() - started, len(segments))
@@ -330,7 +337,7 @@ def merge_segments(index_dir: str | Path, *, small_docs: int = SMALL_DOCS, min_s
 
 def needs_merge(index_dir: str | Path) -> bool:
     """Whether the index has enough small segments to merge."""
-    return bool(small_segments(open_index(index_dir, create=False)._segments()))
+    return bool(small_segments(index_segments(open_index(index_dir, create=False))))
 
 
 def merge_in_background(index_dir: str | Path) -> subprocess.Popen | None:

@@ -3,7 +3,7 @@
 Whoosh's writer put every posting (~880 per article) in a tuple in its pool, sorted them all,
 spilled sorted runs to disk and merged them back through a heap, then wrote each posting with
 a few method calls; the cyclic GC walked the pool all along.  A 25k-article segment cost ~40 %
-more per article than a small one.  Here (``install()``, done on import):
+more per article than a small one.  Here (installed by ``indexer.store.patches``):
 
 * :class:`TermPool` replaces the pool: documents arrive in docnum order, so each posting is
   appended to its term's arrays and only the terms are sorted; it spills whole terms and
@@ -27,17 +27,16 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 import numpy as np
-from whoosh import writing
-from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.system import pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 
 from indexer.fastwrite import PackedValues
 from indexer.store import compact
+from indexer.store.internals import add_term_info, block_limit, postings_file, written_length_bytes
 
 
 def pack_ids(deltas: Sequence[int] | np.ndarray) -> array:
@@ -97,8 +96,8 @@ class Block:
 
     count: int
     ids: Sequence[int]  # delta-encoded docnums: the first is absolute
-    weights: object  # None (all 1.0), one float (all equal) or floats
-    values: object  # None, joined fixed-size bytes or PackedValues
+    weights: Any  # None (all 1.0), one float (all equal) or floats
+    values: Any  # None, joined fixed-size bytes or PackedValues
     maxid: int
     maxweight: float
     minlen: int  # length bytes
@@ -114,7 +113,11 @@ def _block_weight(block: Block) -> float:
 
 
 def write_term(postfile, blocks: list[Block]) -> W3TermInfo:
-    """Write one term's blocks; its term info (statistics and extent)."""
+    """Write one term's blocks; its term info (statistics and extent).
+
+    The term info's statistics are W3TermInfo's private fields, set as Whoosh's own
+    posting writer sets them.
+    """
     info = W3TermInfo()
     start = postfile.tell()
     postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -268,8 +271,7 @@ class TermPool:
 
     def write_to(self, fieldwriter, schema, lengths) -> None:
         """Write every term's posting blocks and term info into ``fieldwriter``'s files."""
-        postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
-        blocklimit = fieldwriter._codec._blocklimit
+        postfile, blocklimit = postings_file(fieldwriter), block_limit(fieldwriter)
         lastfield, field_lengths, fixedsize, compact_field, positions = None, b"", None, False, False
         for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
             if fieldname != lastfield:
@@ -279,13 +281,13 @@ class TermPool:
                 fieldwriter.start_field(fieldname, fieldobj)
                 fixedsize = fieldobj.format.fixed_value_size()
                 compact_field, positions = compact.uses_codec(fieldobj), compact.has_positions(fieldobj)
-                field_lengths = b"" if compact_field else _length_bytes(lengths, fieldname)
+                field_lengths = b"" if compact_field else written_length_bytes(lengths, fieldname)
                 lastfield = fieldname
             if compact_field:
                 compact.add_term(fieldwriter, tbytes, *compact.encode_pooled(ids, weights, blob, positions))
                 continue
             blocks = _blocks(ids, weights, blob, ends, field_lengths, fixedsize, blocklimit)
-            tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, write_term(postfile, blocks).to_bytes())
+            add_term_info(fieldwriter, tbytes, write_term(postfile, blocks))
         if lastfield is not None:
             fieldwriter.finish_field()
 
@@ -296,44 +298,3 @@ class TermPool:
             except OSError:
                 pass
         self.runs = []
-
-
-def _length_bytes(lengths, fieldname: str) -> bytes:
-    """Every document's length byte for ``fieldname`` (empty when the field keeps no lengths)."""
-    if lengths is None:
-        return b""
-    reader = lengths._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-    if reader is None:
-        return b""
-    return bytes(reader[d] for d in range(lengths.doc_count_all()))
-
-
-def flush_segment(self) -> None:
-    """``SegmentWriter._flush_segment`` writing a TermPool's terms block by block."""
-    if not isinstance(self.pool, TermPool):
-        return STOCK_FLUSH_SEGMENT(self)
-    self.perdocwriter.close()
-    pdr = self.per_document_reader() if self.codec.length_stats else None
-    self.pool.write_to(self.fieldwriter, self.schema, pdr)
-    self.fieldwriter.close()
-    if pdr:
-        pdr.close()
-
-
-STOCK_FLUSH_SEGMENT = writing.SegmentWriter._flush_segment
-STOCK_POOL = writing.PostingPool
-
-
-def uninstall() -> None:
-    """Put stock Whoosh back (for baselines that must measure Whoosh as shipped)."""
-    writing.PostingPool = STOCK_POOL
-    writing.SegmentWriter._flush_segment = STOCK_FLUSH_SEGMENT
-
-
-def install() -> None:
-    """Use the faster methods (idempotent)."""
-    writing.PostingPool = TermPool
-    writing.SegmentWriter._flush_segment = flush_segment
-
-
-install()

@@ -1,0 +1,180 @@
+"""Every change timtin makes to Whoosh itself, installed explicitly and undoable.
+
+Three Whoosh attributes are replaced while the patches are installed:
+
+* ``whoosh.writing.PostingPool`` → :class:`indexer.store.termpool.TermPool` (postings
+  grouped by term instead of sorted one by one);
+* ``whoosh.writing.SegmentWriter._flush_segment`` → :func:`_flush_segment` (writes a
+  TermPool's terms block by block in the compact form);
+* ``whoosh.filedb.structfile.BufferFile.__init__`` → :func:`_buffer_file_init` (reads
+  compound segments from the memory map instead of copying them: Whoosh's ``BytesIO``
+  gave every server process a private copy of each segment, ~3 GB at 100k articles).
+
+:func:`install` is called by :func:`indexer.store.index.open_index`, which every entry
+point passes through before it reads or writes an index (the CLI, ``timtin merge``, the
+web app's gunicorn workers, the watcher, the engine).  ``--procs`` writers are forked
+from the process that opened the index, so they inherit the patches.  :func:`install`
+first checks that the installed Whoosh is the exact version these patches were written
+and tested against (:data:`WHOOSH_VERSION`, pinned in ``pyproject.toml``).
+:func:`uninstall` (and :func:`stock_whoosh`) put Whoosh back as shipped, for baselines
+and for tests that compare against it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from typing import Any
+
+from whoosh import writing
+from whoosh.filedb import structfile
+
+from indexer.store.termpool import TermPool
+
+WHOOSH_DISTRIBUTION = "whoosh-reloaded"
+WHOOSH_VERSION = "2.7.5"  # the exact version the patches are tested with; pinned in pyproject.toml
+
+
+# -- zero-copy reads of compound segments ---------------------------------------------------
+
+
+class _MemoryViewIO(io.RawIOBase):
+    """A read-only, seekable file over a memoryview, without copying it."""
+
+    def __init__(self, buf: memoryview):
+        self._buf = memoryview(buf).cast("B") if not isinstance(buf, bytes) else memoryview(buf)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._buf) if size is None or size < 0 else min(len(self._buf), self._pos + size)
+        data = bytes(self._buf[self._pos : end])
+        self._pos = end
+        return data
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._buf)}[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+def _buffer_file_init(self, buf, name=None, onclose=None) -> None:
+    """``BufferFile.__init__`` reading straight from ``buf`` (Whoosh's copies it into a BytesIO)."""
+    self._buf = buf
+    self._name = name
+    self.file = _MemoryViewIO(buf)
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+# -- segment writing through a TermPool -----------------------------------------------------
+
+
+def _flush_segment(self) -> None:
+    """``SegmentWriter._flush_segment`` writing a TermPool's terms block by block."""
+    if not isinstance(self.pool, TermPool):
+        return _STOCK["flush_segment"](self)
+    self.perdocwriter.close()
+    pdr = self.per_document_reader() if self.codec.length_stats else None
+    self.pool.write_to(self.fieldwriter, self.schema, pdr)
+    self.fieldwriter.close()
+    if pdr:
+        pdr.close()
+
+
+# -- install / uninstall --------------------------------------------------------------------
+
+
+def _stock() -> dict[str, Any]:
+    """Whoosh's own attributes, as found when this module is first imported."""
+    found = {"pool": writing.PostingPool, "flush_segment": writing.SegmentWriter.__dict__["_flush_segment"],
+             "buffer_init": structfile.BufferFile.__dict__["__init__"]}
+    if found["pool"] is TermPool or found["flush_segment"] is _flush_segment:
+        raise RuntimeError("indexer.store.patches was imported twice with its patches installed")
+    return found
+
+
+_STOCK = _stock()
+_suppressed = 0  # > 0 inside stock_whoosh(): install() leaves Whoosh as shipped
+
+
+def installed_whoosh_version() -> str | None:
+    """The version of the installed ``whoosh-reloaded`` distribution (None if it is not installed)."""
+    try:
+        return metadata.version(WHOOSH_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+_checked = False
+
+
+def check_whoosh_version() -> None:
+    """Fail with a clear message unless the installed Whoosh is exactly :data:`WHOOSH_VERSION`."""
+    global _checked
+    if _checked:
+        return
+    found = installed_whoosh_version()
+    if found != WHOOSH_VERSION:
+        raise RuntimeError(
+            f"timtin needs {WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION} (it patches Whoosh's internals and was "
+            f"tested with that version only), but {WHOOSH_DISTRIBUTION} {found or 'is not installed'}"
+            f"{' is installed' if found else ''}: run pip install '{WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION}'")
+    _checked = True
+
+
+def install() -> None:
+    """Apply the patches (idempotent); RuntimeError if the installed Whoosh is not the tested version."""
+    check_whoosh_version()
+    if _suppressed:
+        return
+    writing.PostingPool = TermPool
+    writing.SegmentWriter._flush_segment = _flush_segment
+    structfile.BufferFile.__init__ = _buffer_file_init
+
+
+def uninstall() -> None:
+    """Put Whoosh back exactly as shipped (idempotent)."""
+    writing.PostingPool = _STOCK["pool"]
+    writing.SegmentWriter._flush_segment = _STOCK["flush_segment"]
+    structfile.BufferFile.__init__ = _STOCK["buffer_init"]
+
+
+def is_installed() -> bool:
+    """Whether the patches are in place (all three of them)."""
+    return (writing.PostingPool is TermPool and writing.SegmentWriter.__dict__["_flush_segment"] is _flush_segment
+            and structfile.BufferFile.__dict__["__init__"] is _buffer_file_init)
+
+
+@contextmanager
+def stock_whoosh() -> Iterator[None]:
+    """Run a block with Whoosh as shipped, even through timtin's own functions (which call install()).
+
+    The patches are back on exit if they were installed on entry.
+    """
+    global _suppressed
+    was_installed = is_installed()
+    uninstall()
+    _suppressed += 1
+    try:
+        yield
+    finally:
+        _suppressed -= 1
+        if was_installed and not _suppressed:
+            install()
