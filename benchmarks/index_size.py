@@ -86,6 +86,7 @@ def measure(index_dir: str, sample: int = 1) -> dict:
         postfile = reader._terms._postfile
         sampled: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PARTS, 0))
         sampled_bytes: dict[str, int] = defaultdict(int)
+        segment_bytes: dict[str, int] = defaultdict(int)  # this segment's posting bytes per field
         for i, ((fieldname, tbytes), raw) in enumerate(compact.iter_stats(reader)):
             f = fields[fieldname]
             f["terms"] += 1
@@ -94,6 +95,7 @@ def measure(index_dir: str, sample: int = 1) -> dict:
             if stats is not None:
                 f["postings"] += stats.df
                 f["postings_bytes"] += stats.length
+                segment_bytes[fieldname] += stats.length
                 if i % sample == 0:
                     positions = fieldname in ix.schema and compact.has_positions(ix.schema[fieldname])
                     parts = codec.record_parts(postfile.get(stats.offset, stats.length), positions)
@@ -108,12 +110,13 @@ def measure(index_dir: str, sample: int = 1) -> dict:
             offset, length = info.extent()
             length = length[0] if isinstance(length, tuple) else length  # Whoosh reads it as a 1-tuple
             f["postings_bytes"] += length
+            segment_bytes[fieldname] += length
             if i % sample == 0 and postfile.get(offset, 4) == WHOOSH3_HEADER_MAGIC:
                 for k, v in _w3_parts(postfile, offset, length).items():
                     sampled[fieldname][k] += v
                 sampled_bytes[fieldname] += length
         for fieldname, parts in sampled.items():
-            scale = fields[fieldname].get("postings_bytes", 0) / max(sampled_bytes[fieldname], 1)
+            scale = segment_bytes[fieldname] / max(sampled_bytes[fieldname], 1)
             for k, v in parts.items():
                 fields[fieldname][k] += v * scale
         reader.close()
