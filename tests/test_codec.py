@@ -100,3 +100,16 @@ def test_term_infos_are_compact(tmp_path: Path) -> None:
         stats = compact.TermStats.from_bytes(raw)
         assert stats is not None and stats.df == 3 == reader.doc_frequency("pairs", "lua gao")
         assert len(raw) < 20
+
+
+def test_positions_repeated_or_out_of_order_are_kept_sorted() -> None:
+    tfs = np.array([3, 2, 1])
+    positions = np.array([7, 2, 7, 0, 0, 5])  # analysis can give a term one position twice
+    got = codec.decode_positions(codec.encode_chunk(np.array([1, 4, 9]), tfs, positions))[2]
+    assert got.tolist() == [2, 7, 7, 0, 0, 5]
+    small = codec.encode_chunk([1, 4, 9], tfs.tolist(), positions.tolist())
+    assert small == codec.encode_chunk(np.array([1, 4, 9]), tfs, positions)
+    many = np.tile(positions, 100)
+    ids = np.arange(300) * 3
+    big = codec.decode_positions(codec.encode_chunk(ids, np.tile(tfs, 100), many))[2]
+    assert big.tolist() == [2, 7, 7, 0, 0, 5] * 100

@@ -8,8 +8,8 @@ A chunk is::
     varint first             its first docnum
     ids        n - 1 values  docnum gaps minus one
     freqs      n values      term frequency minus one
-    positions  sum(freqs)    only in fields with positions: per posting, each position's gap to
-                             the previous one minus one (the first counted from -1)
+    positions  sum(freqs)    only in fields with positions: per posting, its positions in
+                             ascending order, the first as is, then each one's gap to the previous
 
 Each list of values is packed in frames of 128 values, each frame at its own bit width (see
 :func:`pack`).  Decoding is a few vectorised numpy operations per distinct width whatever the
@@ -173,9 +173,9 @@ def encode_chunk(ids, tfs, positions) -> bytes:
         if positions is not None:
             gaps, i = [], 0
             for t in tfs:
-                prev = -1
-                for p in positions[i : i + t]:
-                    gaps.append(p - prev - 1)
+                prev = 0
+                for p in sorted(positions[i : i + t]):
+                    gaps.append(p - prev)
                     prev = p
                 i += t
             head.append(pack(gaps))
@@ -189,20 +189,27 @@ def encode_chunk(ids, tfs, positions) -> bytes:
 
 
 def position_gaps(positions: np.ndarray, tfs: np.ndarray) -> np.ndarray:
-    """Each position minus the previous one of its posting, minus one (the first from -1)."""
-    gaps = np.diff(positions, prepend=np.int64(-1)) - 1
+    """Each posting's positions in ascending order, as gaps: the first as is, then to the previous.
+
+    Analysis may give a term the same position twice (the parts of a code such as "TP.HCM")
+    or out of order; a phrase test only asks whether a position is there, so they are sorted.
+    """
+    owner = np.repeat(np.arange(len(tfs)), tfs)
+    steps = np.diff(positions, prepend=np.int64(0))
     firsts = np.cumsum(tfs) - tfs
-    gaps[firsts] = positions[firsts]
-    return gaps
+    steps[firsts] = positions[firsts]
+    if (steps < 0).any():
+        positions = positions[np.lexsort((positions, owner))]
+        steps = np.diff(positions, prepend=np.int64(0))
+        steps[firsts] = positions[firsts]
+    return steps
 
 
 def positions_from_gaps(gaps: np.ndarray, tfs: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`position_gaps`."""
-    steps = gaps + 1
-    run = np.cumsum(steps)
+    """Inverse of :func:`position_gaps` (each posting's positions ascending)."""
+    run = np.cumsum(gaps)
     firsts = np.cumsum(tfs) - tfs
-    before = np.repeat(run[firsts] - steps[firsts], tfs)
-    return run - before - 1
+    return run - np.repeat(run[firsts] - gaps[firsts], tfs)
 
 
 @dataclass
