@@ -33,6 +33,7 @@ from itertools import groupby
 from pathlib import Path
 
 import numpy as np
+from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3Segment, W3TermInfo
 from whoosh.index import FileIndex, LockError
@@ -170,18 +171,33 @@ def _merge_compact_term(fw, btext: bytes, fieldobj, group, readers: list[Segment
     records, df, weight = [], 0, 0.0
     for _key, i, raw in group:
         stats = compact.TermStats.from_bytes(raw)
-        record = segment_postings_file(readers[i]).get(stats.offset, stats.length)
         docmap = arrays[i]
-        if docmap is None:
-            records.append(codec.shift_chunks(record, positions, bases[i]))
-            df += stats.df
-            weight += stats.weight
-            continue
-        if positions:
-            ids, tfs, pos = codec.decode_positions(record)
+        if stats is None:  # Whoosh's blocks (a format 1 segment being converted)
+            ids, tfs, pos = _whoosh_postings(readers[i], raw, fieldobj)
+            docmap = docmap if docmap is not None else np.arange(readers[i].doc_count_all()) + bases[i]
         else:
-            ids, tfs_f = codec.decode(record, False)
-            tfs, pos = tfs_f.astype(np.int64), None
+            record = segment_postings_file(readers[i]).get(stats.offset, stats.length)
+            if docmap is None:
+                records.append(codec.shift_chunks(record, positions, bases[i]))
+                df += stats.df
+                weight += stats.weight
+                continue
+            if positions:
+                ids, tfs, pos = codec.decode_positions(record)
+            else:
+                ids, tfs_f = codec.decode(record, False)
+                tfs, pos = tfs_f.astype(np.int64), None
+        if isinstance(ids, list):  # a short list: plain Python
+            kept = [(int(docmap[d]), t) for d, t in zip(ids, tfs) if docmap[d] >= 0]
+            if not kept:
+                continue
+            if pos is not None and len(kept) < len(ids):
+                ends = np.cumsum(tfs).tolist()
+                pos = [p for d, e, t in zip(ids, ends, tfs) if docmap[d] >= 0 for p in pos[e - t : e]]
+            records.append(codec.encode_chunk([d for d, _ in kept], [t for _, t in kept], pos))
+            df += len(kept)
+            weight += float(sum(t for _, t in kept))
+            continue
         new_ids = docmap[ids]
         keep = new_ids >= 0
         if not keep.any():
@@ -193,6 +209,35 @@ def _merge_compact_term(fw, btext: bytes, fieldobj, group, readers: list[Segment
         weight += float(tfs[keep].sum())
     if records:
         compact.add_term(fw, btext, b"".join(records), df, weight)
+
+
+def _whoosh_postings(reader: SegmentReader, raw: bytes, fieldobj) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(docnums, frequencies, positions or None) of a term kept in Whoosh's blocks, values as format 1 wrote them."""
+    info = W3TermInfo.from_bytes(raw)
+    fixedsize = fieldobj.format.fixed_value_size()
+    source = ([_inline_block(info, fixedsize)] if info.is_inlined()
+              else _read_blocks(segment_postings_file(reader), info.extent()[0]))
+    positions = compact.has_positions(fieldobj)
+    decode = formats.Positions.decode_positions  # Whoosh's own encoding: a count, then a pickled list of deltas
+    blocks = list(source)
+    if len(blocks) == 1 and blocks[0].count <= codec.SMALL:  # most terms: plain Python is faster
+        block_ids, weights, values = _expand(blocks[0], fixedsize)
+        small_pos = [p for v in values for p in decode(fieldobj.format, v)] if positions else None
+        return block_ids, [int(w) for w in weights], small_pos  # type: ignore[return-value]
+    ids: list[np.ndarray] = []
+    tfs: list[np.ndarray] = []
+    pos: list[int] = []
+    for block in blocks:
+        ids.append(np.cumsum(np.asarray(block.ids, dtype=np.int64)))
+        if block.weights is None or isinstance(block.weights, float):
+            tfs.append(np.full(block.count, 1.0 if block.weights is None else block.weights))
+        else:
+            tfs.append(np.asarray(block.weights))
+        if positions:
+            for v in block.values:
+                pos.extend(decode(fieldobj.format, v))
+    return (np.concatenate(ids), np.concatenate(tfs).astype(np.int64),
+            np.array(pos, dtype=np.int64) if positions else None)
 
 
 # -- merging -----------------------------------------------------------------------------
