@@ -113,3 +113,27 @@ def test_positions_repeated_or_out_of_order_are_kept_sorted() -> None:
     ids = np.arange(300) * 3
     big = codec.decode_positions(codec.encode_chunk(ids, np.tile(tfs, 100), many))[2]
     assert big.tolist() == [2, 7, 7, 0, 0, 5] * 100
+
+
+def test_converting_the_committed_format_1_index_gives_what_a_build_writes(tmp_path: Path) -> None:
+    """benchmarks/convert_v1.py (used to measure format 2 at 100k) reads Whoosh's blocks right."""
+    from benchmarks.convert_v1 import convert
+    from tests.data.make_ondisk_index import build
+
+    data = Path(__file__).resolve().parent / "data"
+    convert(data / "ondisk-v1", tmp_path / "converted")
+    build(tmp_path / "built")
+
+    def postings(index_dir: Path) -> list[tuple]:
+        out = []
+        with open_index(index_dir, create=False).reader() as reader:
+            for segment, _ in reader.leaf_readers():
+                for fieldname in sorted(segment.indexed_field_names()):
+                    for term in segment.lexicon(fieldname):
+                        out.append((fieldname, term, compact.read_term(segment, fieldname, term)))
+        return out
+
+    converted = postings(tmp_path / "converted")
+    assert len(converted) > 200 and converted == postings(tmp_path / "built")
+    got = search(SearchRequest(q='"chè búp"', facets=False, highlight=False), tmp_path / "converted")
+    assert [h.id for h in got.hits] == ["che-thai"]
