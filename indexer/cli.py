@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,14 @@ def _progress(total: int | None, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit=" articles", disable=not enabled, dynamic_ncols=True, smoothing=0.1)
+
+
+def _cores() -> int:
+    """The cores this process may run on (indexing uses them all unless ``--procs`` says less)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -184,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+")
     with_index(sp)
     sp.add_argument("--strict", action="store_true", help="exit non-zero when any record was skipped")
-    sp.add_argument("--procs", type=int, default=1, help="writer processes (2 uses both cores; per shard)")
+    sp.add_argument("--procs", type=int, default=_cores(),
+                    help="writer processes (default: every core, here %(default)s; per shard)")
     sp.add_argument("--shards", type=_positive, default=None, metavar="N",
                     help="write a sharded index of N shards (an existing sharded index keeps its count)")
     sp.add_argument("--cluster", metavar="ADDRESS",

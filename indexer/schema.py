@@ -4,11 +4,13 @@ Display text is stored once (the stored fields of ``indexer.fields.FIELDS``: ``t
 ``lead``, ``body``, ...); the searchable fields are not stored.  Each of title, lead and body
 is indexed twice, in exact form (diacritics kept) and folded form (no diacritics), with positions for phrases
 (except the exact body, which keeps counts only); ``pairs`` holds folded adjacent
-word pairs of all three, for proximity.
+word pairs of all three, for proximity.  Their postings use the compact codec
+(``indexer.store.compact``).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 
 from whoosh import columns, formats
@@ -18,7 +20,10 @@ from whoosh.system import pack_uint
 from indexer.analysis import PairTokenizer, VietnameseTokenizer
 from indexer.fields import STORED_FIELDS, Field
 
-SCHEMA_VERSION = 1
+# The on-disk format, recorded in each index's meta file (``indexer.store.index``).  1: Whoosh's
+# pickled posting blocks everywhere; 2: the compact codec for the searched fields.
+FORMAT_VERSION = 2
+SCHEMA_VERSION = FORMAT_VERSION  # the meta file's older name for it
 TEXT_PARTS = ("title", "lead", "body")
 EXACT = {part: f"{part}_exact" for part in TEXT_PARTS}
 FOLDED = {part: f"{part}_folded" for part in TEXT_PARTS}
@@ -40,16 +45,33 @@ def _grouped(analyzer, value: str) -> dict[str, list[int]] | None:
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermPositions
 # (indexer.store.ondisk.ON_DISK_CONTRACT): keep the module path and class name.
 class TermPositions(formats.Positions):
-    """Whoosh's ``Positions`` format, filled without building a Token per word (same bytes)."""
+    """Whoosh's ``Positions`` format, filled without building a Token per word.
+
+    A posting's value is its positions as native uint32s (``array("I")``), which the
+    compact codec (``indexer.store.compact``) takes as they are; Whoosh's pickled lists
+    would have to be decoded again posting by posting.
+    """
+
+    def encode(self, poslist) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return array("I", valuestring).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return len(valuestring) // 4 * self.field_boost
 
     def word_values(self, value, analyzer, **kwargs):
         poses = _grouped(analyzer, value)
         if poses is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        fb, encode = self.field_boost, self.encode
+        fb = self.field_boost
         for text, poslist in poses.items():
-            yield text, len(poslist), len(poslist) * fb, encode(poslist)
+            yield text, len(poslist), len(poslist) * fb, array("I", poslist).tobytes()
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermFrequency

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from whoosh import formats
+from whoosh.reading import TermNotFound
 
 from indexer import fastwrite
 from indexer.analysis import analyze
 from indexer.schema import PAIRS, TermFrequency, TermPositions, build_schema
-from indexer.store import patches, termpool
+from indexer.store import compact, patches, termpool
 from indexer.store.index import open_index, write_articles
 from indexer.store.internals import raw_blocks
 from tests.helpers import ARTICLES, art
@@ -35,6 +36,10 @@ def test_direct_formats_give_whooshs_values(name: str, text: str) -> None:
     direct = sorted(field.format.word_values(text, field.analyzer, mode="index"))
     through_tokens = sorted(stock.word_values(field.format, text, field.analyzer, mode="index"))
     assert direct == through_tokens
+    for _word, freq, weight, value in direct:  # positions as native uint32s, which the codec takes
+        assert field.format.decode_frequency(value) == freq == weight
+        if isinstance(field.format, TermPositions):
+            assert field.format.decode_positions(value) == sorted(field.format.decode_positions(value))
 
 
 def test_direct_formats_fall_back_for_other_analyzers() -> None:
@@ -45,18 +50,14 @@ def test_direct_formats_fall_back_for_other_analyzers() -> None:
 
 
 def _dump(index_dir: Path) -> list[tuple]:
-    """Every posting (field, term, doc, weight, value, block length stats) of an index."""
+    """Every term and posting (field, term, then (doc, frequency, positions)) of an index."""
     ix = open_index(index_dir, create=False)
     out = []
     with ix.reader() as reader:
         for fieldname in sorted(reader.indexed_field_names()):
             for term in reader.lexicon(fieldname):
-                info = reader.term_info(fieldname, term)
-                m = reader.postings(fieldname, term)
-                out.append((fieldname, term, info.min_length(), info.max_length(), info.max_weight()))
-                while m.is_active():
-                    out.append((m.id(), m.weight(), m.value()))
-                    m.next()
+                out.append((fieldname, term, reader.doc_frequency(fieldname, term)))
+                out.extend(compact.read_term(reader, fieldname, term))
     return out
 
 
@@ -79,7 +80,7 @@ def test_fast_writer_writes_what_stock_whoosh_writes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("procs", [1, 2])
-def test_blocks_are_compact_arrays(tmp_path: Path, procs: int) -> None:
+def test_searched_fields_use_the_compact_codec(tmp_path: Path, procs: int) -> None:
     write_articles(tmp_path, ARTICLES, procs=procs)  # --procs writers are forked: they inherit the patches
     expected = {a.id for a in ARTICLES if any(t.folded == "nha" for t in analyze(a.body, False))}
     assert len(expected) >= 3
@@ -88,10 +89,16 @@ def test_blocks_are_compact_arrays(tmp_path: Path, procs: int) -> None:
         for leaf, _offset in reader.leaf_readers():
             if ("body_folded", "nha") not in leaf:
                 continue
-            ids, weights, values, _ = next(raw_blocks(leaf.postings("body_folded", "nha")))
-            assert isinstance(ids, array) and isinstance(values, fastwrite.PackedValues)
-            assert weights is None or isinstance(weights, float | array)
-            found |= {leaf.stored_fields(d)["id"] for d in leaf.postings("body_folded", "nha").all_ids()}
+            stats = compact.term_stats(leaf, "body_folded", "nha")
+            assert stats is not None and stats.df == leaf.doc_frequency("body_folded", "nha")
+            postings = compact.read_term(leaf, "body_folded", "nha")
+            assert all(len(pos) == tf for _, tf, pos in postings)
+            found |= {leaf.stored_fields(d)["id"] for d, _, _ in postings}
+            some_id = leaf.stored_fields(postings[0][0])["id"]
+            with pytest.raises(TermNotFound):  # the id field keeps Whoosh's blocks, for Whoosh's deletions
+                compact.term_stats(leaf, "id", some_id)
+            ids, weights, values, _ = next(raw_blocks(leaf.postings("id", some_id)))
+            assert isinstance(ids, array) and weights is None or isinstance(weights, float | array)
     assert found == expected
 
 

@@ -14,11 +14,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.query import Phrase
 
 from indexer.analysis import Term, pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.highlight import Wanted
+from indexer.search.phrase import phrase_docs
 from indexer.search.query import Item, ParsedQuery, required
 from indexer.search.ranking import CorpusStats, Ranking, Scorer
 from indexer.store.engine import Snapshot
@@ -54,18 +54,11 @@ def phrase_mask(snap: Snapshot, item: Item) -> np.ndarray:
     confirmed = np.zeros(snap.size, dtype=bool)
     for part in TEXT_PARTS:
         if exact and part != "body":
-            q = Phrase(EXACT[part], [w.exact for w in words])
+            fieldname, terms = EXACT[part], [w.exact for w in words]
         else:  # the body keeps exact counts only: folded positions plus the exact words above
-            q = Phrase(FOLDED[part], [w.folded for w in words])
+            fieldname, terms = FOLDED[part], [w.folded for w in words]
         try:
-            with snap.lock:
-                m = q.matcher(snap.searcher.raw)
-                for d in ids:
-                    if not m.is_active():
-                        break
-                    m.skip_to(int(d))
-                    if m.is_active() and m.id() == d:
-                        confirmed[d] = True
+            confirmed[phrase_docs(snap, fieldname, terms, ids)] = True
         except Exception:  # a positions problem must not fail the search: keep the candidates
             return candidates
     return confirmed

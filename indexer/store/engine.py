@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.store import codec, compact
 from indexer.store.index import open_index  # installs indexer.store.patches (zero-copy segment reads)
 from indexer.store.internals import fixed_column_bytes, length_bytes, raw_blocks
 
@@ -33,6 +34,12 @@ EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """All (docnum, frequency) postings of one term in one segment, as numpy arrays."""
+    fieldobj = reader.schema[fieldname] if fieldname in reader.schema else None
+    if fieldobj is not None and compact.uses_codec(fieldobj):
+        raw = compact.read_record(reader, fieldname, text)
+        if raw is None:
+            return EMPTY_IDS, EMPTY_TF
+        return codec.decode(raw, compact.has_positions(fieldobj))
     try:
         m = reader.postings(fieldname, text)
     except TermNotFound:
@@ -124,6 +131,19 @@ class SegmentData:
             self._cache.put(key, hit)
         return hit
 
+    def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docnums, frequencies, positions) of a term (not cached: only phrases need them)."""
+        with self.lock:
+            return _decode_positions(self.reader, fieldname, text)
+
+
+def _decode_positions(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(docnums, frequencies, positions) of a term with positions in one segment."""
+    raw = compact.read_record(reader, fieldname, text) if fieldname in reader.schema else None
+    if raw is None:
+        return EMPTY_IDS, EMPTY_IDS, EMPTY_IDS
+    return codec.decode_positions(raw)
+
 
 class LockedSearcher:
     """A Whoosh searcher whose method calls hold a lock.
@@ -188,6 +208,16 @@ class Snapshot:
         if len(ids) == 1:
             return ids[0], tfs[0]
         return np.concatenate(ids), np.concatenate(tfs)
+
+    def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Global (docnums, frequencies, positions) of a term with positions over all segments."""
+        parts = [(i + offset, t, p) for seg, offset in self.segments
+                 for i, t, p in [seg.positions(fieldname, text)] if len(i)]
+        if not parts:
+            return EMPTY_IDS, EMPTY_IDS, EMPTY_IDS
+        if len(parts) == 1:
+            return parts[0]
+        return tuple(np.concatenate(x) for x in zip(*parts))  # type: ignore[return-value]
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         with self.lock:

@@ -20,7 +20,7 @@ from whoosh.writing import SegmentWriter
 from indexer.config import VN_TZ
 from indexer.fields import STORED_FIELDS
 from indexer.models import Article, Problem
-from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
+from indexer.schema import EXACT, FOLDED, FORMAT_VERSION, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
 from indexer.store import patches
 from indexer.text.regions import detect_regions
 
@@ -46,6 +46,27 @@ class IndexStats:
                 f"{self.skipped} skipped")
 
 
+class IndexFormatError(RuntimeError):
+    """The index was written in another on-disk format than this timtin reads."""
+
+
+def format_version(path: Path) -> int | None:
+    """The format version an index's meta file records (None if it records none)."""
+    meta = read_meta(path)
+    found = meta.get("format_version", meta.get("schema_version"))
+    return found if isinstance(found, int) else None
+
+
+def check_format(path: Path) -> None:
+    """Stop with a message naming the rebuild command unless the index is in this timtin's format."""
+    found = format_version(path)
+    if found != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"the index in {path} has format version {found if found is not None else 'unknown'}, "
+            f"but this timtin reads format {FORMAT_VERSION} only. Rebuild it from the articles: "
+            f"move or delete {path}, then run `timtin index PATH --index {path}`")
+
+
 def open_index(index_dir: str | Path, create: bool = True) -> FileIndex:
     """Open the index in ``index_dir``, creating an empty one if allowed and missing.
 
@@ -56,17 +77,13 @@ def open_index(index_dir: str | Path, create: bool = True) -> FileIndex:
     patches.install()
     path = Path(index_dir)
     if whoosh_index.exists_in(str(path)):
-        meta = read_meta(path)
-        if meta.get("schema_version") != SCHEMA_VERSION:
-            raise RuntimeError(f"index in {path} was built with schema version "
-                               f"{meta.get('schema_version')}, this timtin needs {SCHEMA_VERSION}: "
-                               "delete the folder and index again")
+        check_format(path)
         return whoosh_index.open_dir(str(path))
     if not create:
         raise FileNotFoundError(f"no index in {path}: run `timtin index PATH --index {path}` first")
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), build_schema())
-    (path / META_FILE).write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
+    (path / META_FILE).write_text(json.dumps({"format_version": FORMAT_VERSION, "schema_version": SCHEMA_VERSION}))
     return ix
 
 

@@ -65,6 +65,19 @@ def segment_terms(reader) -> Iterator[tuple[tuple[str, bytes], W3TermInfo]]:
     return iter(reader._terms.items())
 
 
+def raw_term_infos(reader) -> Iterator[tuple[tuple[str, bytes], bytes]]:
+    """((fieldname, term bytes), term info bytes as stored) of a segment reader, in term order."""
+    decode_key = reader._terms._keydecoder
+    for keybytes, valbytes in reader._terms._tindex.items():
+        yield decode_key(keybytes), valbytes
+
+
+def raw_term_info(reader, fieldname: str, tbytes: bytes) -> bytes | None:
+    """A term's info bytes as stored in a segment reader (None when the segment lacks the term)."""
+    terms = reader._terms
+    return terms._tindex.get(terms._keycoder(fieldname, tbytes))
+
+
 def segment_postings_file(reader):
     """The postings file of a segment reader (``get``/``get_int`` at absolute offsets)."""
     return reader._terms._postfile
@@ -86,6 +99,11 @@ def block_limit(fieldwriter) -> int:
 def add_term_info(fieldwriter, tbytes: bytes, info: W3TermInfo) -> None:
     """Record a term of the current field (its postings already written) in the term index."""
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
+
+
+def add_raw_term_info(fieldwriter, tbytes: bytes, info: bytes) -> None:
+    """Record a term of the current field with term info bytes of another format (see ``compact``)."""
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info)
 
 
 def mark_documents_added(writer) -> None:

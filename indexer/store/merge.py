@@ -5,9 +5,10 @@ Every commit adds a segment, and every segment adds a fixed cost to each query (
 merged.  Whoosh's own merge decodes every posting and sorts them all again (about 14 ms
 per article, slower than indexing it) while holding the write lock.  Here:
 
-* postings are copied block by block: only a block's first docnum and its header's last
-  docnum change (blocks of segments with deleted documents are decoded and filtered), and
-  blocks are written in the compact form of ``indexer.store.termpool``;
+* postings are copied chunk by chunk (compact fields: only each chunk's first docnum
+  changes, see ``indexer.store.codec``) or block by block (id and facets: only a block's
+  first docnum and its header's last docnum change); postings of segments with deleted
+  documents are decoded and filtered;
 * stored fields, lengths and columns are copied with Whoosh's per-document writer;
 * the merged segment is written in a scratch folder without the write lock.  The lock
   is held only to swap it in, and documents deleted meanwhile are deleted in it too.
@@ -31,12 +32,15 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+import numpy as np
+from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3Segment, W3TermInfo
 from whoosh.index import FileIndex, LockError
 from whoosh.reading import SegmentReader
 from whoosh.util.numeric import length_to_byte
 
+from indexer.store import codec, compact
 from indexer.store.index import CODEC_OPTIONS, IndexBusyError, open_index
 from indexer.store.internals import (
     add_term_info,
@@ -45,7 +49,6 @@ from indexer.store.internals import (
     postings_file,
     read_toc,
     segment_postings_file,
-    segment_terms,
     write_toc,
 )
 from indexer.store.termpool import Block, load_block_data, pack_docnums, pack_ids, pack_values, pack_weights, write_term
@@ -143,6 +146,100 @@ def _remap(block: Block, base: int, docmap: dict[int, int] | None, fixedsize: in
                  block.minlen, block.maxlen)
 
 
+# -- compact posting lists ---------------------------------------------------------------
+
+
+def _docmap_array(docmap: dict[int, int] | None, size: int) -> np.ndarray | None:
+    """A segment's docnum → merged docnum map as an array (-1 for deleted documents)."""
+    if docmap is None:
+        return None
+    out = np.full(size, -1, dtype=np.int64)
+    if docmap:
+        out[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
+    return out
+
+
+def _merge_compact_term(fw, btext: bytes, fieldobj, group, readers: list[SegmentReader], bases: list[int],
+                        arrays: list[np.ndarray | None]) -> None:
+    """Write one term of a compact field: each source's chunks, moved (and filtered) into place.
+
+    A writer with no term left after deletions still gets the term (Whoosh's own merge keeps
+    such empty terms out; our readers treat a missing term and an empty one alike), so it is
+    skipped here instead.
+    """
+    positions = compact.has_positions(fieldobj)
+    records, df, weight = [], 0, 0.0
+    for _key, i, raw in group:
+        stats = compact.TermStats.from_bytes(raw)
+        docmap = arrays[i]
+        if stats is None:  # Whoosh's blocks (a format 1 segment being converted)
+            ids, tfs, pos = _whoosh_postings(readers[i], raw, fieldobj)
+            docmap = docmap if docmap is not None else np.arange(readers[i].doc_count_all()) + bases[i]
+        else:
+            record = segment_postings_file(readers[i]).get(stats.offset, stats.length)
+            if docmap is None:
+                records.append(codec.shift_chunks(record, positions, bases[i]))
+                df += stats.df
+                weight += stats.weight
+                continue
+            if positions:
+                ids, tfs, pos = codec.decode_positions(record)
+            else:
+                ids, tfs_f = codec.decode(record, False)
+                tfs, pos = tfs_f.astype(np.int64), None
+        if isinstance(ids, list):  # a short list: plain Python
+            kept = [(int(docmap[d]), t) for d, t in zip(ids, tfs) if docmap[d] >= 0]
+            if not kept:
+                continue
+            if pos is not None and len(kept) < len(ids):
+                ends = np.cumsum(tfs).tolist()
+                pos = [p for d, e, t in zip(ids, ends, tfs) if docmap[d] >= 0 for p in pos[e - t : e]]
+            records.append(codec.encode_chunk([d for d, _ in kept], [t for _, t in kept], pos))
+            df += len(kept)
+            weight += float(sum(t for _, t in kept))
+            continue
+        new_ids = docmap[ids]
+        keep = new_ids >= 0
+        if not keep.any():
+            continue
+        if pos is not None:
+            pos = pos[np.repeat(keep, tfs)]
+        records.append(codec.encode_chunk(new_ids[keep], tfs[keep], pos))
+        df += int(keep.sum())
+        weight += float(tfs[keep].sum())
+    if records:
+        compact.add_term(fw, btext, b"".join(records), df, weight)
+
+
+def _whoosh_postings(reader: SegmentReader, raw: bytes, fieldobj) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(docnums, frequencies, positions or None) of a term kept in Whoosh's blocks, values as format 1 wrote them."""
+    info = W3TermInfo.from_bytes(raw)
+    fixedsize = fieldobj.format.fixed_value_size()
+    source = ([_inline_block(info, fixedsize)] if info.is_inlined()
+              else _read_blocks(segment_postings_file(reader), info.extent()[0]))
+    positions = compact.has_positions(fieldobj)
+    decode = formats.Positions.decode_positions  # Whoosh's own encoding: a count, then a pickled list of deltas
+    blocks = list(source)
+    if len(blocks) == 1 and blocks[0].count <= codec.SMALL:  # most terms: plain Python is faster
+        block_ids, weights, values = _expand(blocks[0], fixedsize)
+        small_pos = [p for v in values for p in decode(fieldobj.format, v)] if positions else None
+        return block_ids, [int(w) for w in weights], small_pos  # type: ignore[return-value]
+    ids: list[np.ndarray] = []
+    tfs: list[np.ndarray] = []
+    pos: list[int] = []
+    for block in blocks:
+        ids.append(np.cumsum(np.asarray(block.ids, dtype=np.int64)))
+        if block.weights is None or isinstance(block.weights, float):
+            tfs.append(np.full(block.count, 1.0 if block.weights is None else block.weights))
+        else:
+            tfs.append(np.asarray(block.weights))
+        if positions:
+            for v in block.values:
+                pos.extend(decode(fieldobj.format, v))
+    return (np.concatenate(ids), np.concatenate(tfs).astype(np.int64),
+            np.array(pos, dtype=np.int64) if positions else None)
+
+
 # -- merging -----------------------------------------------------------------------------
 
 
@@ -157,11 +254,12 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> W3Segm
         for r in readers:
             bases.append(writer.docnum)
             docmaps.append(writer.write_per_doc(fieldnames, r))
+        arrays = [_docmap_array(m, r.doc_count_all()) for m, r in zip(docmaps, readers)]
         fw = writer.fieldwriter
         postfile = postings_file(fw)
 
-        def terms(i: int, r: SegmentReader) -> Iterator[tuple[tuple[str, bytes], int, W3TermInfo]]:
-            for key, info in segment_terms(r):
+        def terms(i: int, r: SegmentReader) -> Iterator[tuple[tuple[str, bytes], int, bytes]]:
+            for key, info in compact.iter_stats(r):
                 if key[0] in schema:
                     yield key, i, info
 
@@ -170,9 +268,18 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> W3Segm
         for (fieldname, btext), group in groupby(heapq.merge(*streams, key=lambda x: (x[0], x[1])),
                                                  key=lambda x: x[0]):
             fieldobj = schema[fieldname]
+            if fieldname != lastfield:
+                if lastfield is not None:
+                    fw.finish_field()
+                fw.start_field(fieldname, fieldobj)
+                lastfield = fieldname
+            if compact.uses_codec(fieldobj):
+                _merge_compact_term(fw, btext, fieldobj, group, readers, bases, arrays)
+                continue
             fixedsize = fieldobj.format.fixed_value_size()
             blocks: list[Block] = []
-            for _key, i, info in group:
+            for _key, i, raw in group:
+                info = W3TermInfo.from_bytes(raw)
                 if info.is_inlined():
                     source: Iterable[Block] = [_inline_block(info, fixedsize)]
                 else:
@@ -183,11 +290,6 @@ def _write_merged(scratch: Path, schema, readers: list[SegmentReader]) -> W3Segm
                         blocks.append(moved)
             if not blocks:
                 continue
-            if fieldname != lastfield:
-                if lastfield is not None:
-                    fw.finish_field()
-                fw.start_field(fieldname, fieldobj)
-                lastfield = fieldname
             add_term_info(fw, btext, write_term(postfile, blocks))
         if lastfield is not None:
             fw.finish_field()

@@ -22,8 +22,11 @@ ON_DISK_CONTRACT: frozenset[str] = frozenset({
     "indexer.analysis.PairTokenizer",  # the analyzer of the ``pairs`` field
     "indexer.schema.TermPositions",  # the format of the fields with positions
     "indexer.schema.TermFrequency",  # the format of the fields with counts only
-    "indexer.fastwrite.PackedValues",  # posting values in every block written by indexer.store.termpool
+    "indexer.fastwrite.PackedValues",  # variable-size posting values of Whoosh-format blocks (format 1)
 })
+# Pickled by format 1 indexes only: format 2 keeps the searched fields in the compact codec
+# (indexer.store.codec), and its Whoosh-format fields (id, facets) have no posting values.
+FORMAT_1_ONLY: frozenset[str] = frozenset({"indexer.fastwrite.PackedValues"})
 
 _recording: set[str] | None = None
 _hooked = False
@@ -43,6 +46,7 @@ def pickled_names(index_dir: str | Path) -> set[str]:
     audit hook stays registered, idle, for the rest of the process).
     """
     global _recording, _hooked
+    from indexer.store import compact
     from indexer.store.index import open_index
 
     with _lock:
@@ -55,13 +59,10 @@ def pickled_names(index_dir: str | Path) -> set[str]:
             ix = open_index(index_dir, create=False)
             schema = ix.schema
             with ix.reader() as reader:
-                for fieldname in reader.indexed_field_names():
-                    for term in reader.lexicon(fieldname):
-                        reader.term_info(fieldname, term)
-                        m = reader.postings(fieldname, term)
-                        while m.is_active():
-                            m.value()
-                            m.next()
+                for leaf, _offset in reader.leaf_readers():
+                    for fieldname in leaf.indexed_field_names():
+                        for term in leaf.lexicon(fieldname):
+                            compact.read_term(leaf, fieldname, term)  # either format, every block
                 for _ in reader.iter_docs():
                     pass
                 for name in schema.names():

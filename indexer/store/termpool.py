@@ -8,6 +8,8 @@ more per article than a small one.  Here (installed by ``indexer.store.patches``
 * :class:`TermPool` replaces the pool: documents arrive in docnum order, so each posting is
   appended to its term's arrays and only the terms are sorted; it spills whole terms and
   writes each term's blocks directly (``write_term``), without a call per posting.
+* The searched fields (exact, folded, pairs) are written in the compact codec
+  (``indexer.store.compact``); the other fields (id, facets) in Whoosh's blocks, as below.
 * Blocks hold compact arrays (docnum deltas, float weights, and the positions as one bytes
   object with end offsets, :class:`PackedValues`) instead of one Python object per posting:
   smaller, and 8-12x faster to load at search time.  Whoosh's own readers take them as they
@@ -33,6 +35,7 @@ from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 
 from indexer.fastwrite import PackedValues
+from indexer.store import compact
 from indexer.store.internals import add_term_info, block_limit, postings_file, written_length_bytes
 
 
@@ -269,7 +272,7 @@ class TermPool:
     def write_to(self, fieldwriter, schema, lengths) -> None:
         """Write every term's posting blocks and term info into ``fieldwriter``'s files."""
         postfile, blocklimit = postings_file(fieldwriter), block_limit(fieldwriter)
-        lastfield, field_lengths, fixedsize = None, b"", None
+        lastfield, field_lengths, fixedsize, compact_field, positions = None, b"", None, False, False
         for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
             if fieldname != lastfield:
                 if lastfield is not None:
@@ -277,8 +280,12 @@ class TermPool:
                 fieldobj = schema[fieldname]
                 fieldwriter.start_field(fieldname, fieldobj)
                 fixedsize = fieldobj.format.fixed_value_size()
-                field_lengths = written_length_bytes(lengths, fieldname)
+                compact_field, positions = compact.uses_codec(fieldobj), compact.has_positions(fieldobj)
+                field_lengths = b"" if compact_field else written_length_bytes(lengths, fieldname)
                 lastfield = fieldname
+            if compact_field:
+                compact.add_term(fieldwriter, tbytes, *compact.encode_pooled(ids, weights, blob, positions))
+                continue
             blocks = _blocks(ids, weights, blob, ends, field_lengths, fixedsize, blocklimit)
             add_term_info(fieldwriter, tbytes, write_term(postfile, blocks))
         if lastfield is not None:
