@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask
@@ -169,7 +169,8 @@ class TimtinServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return AccessLog(WSGIMiddleware(self.load_wsgi(), workers=self.cfg.threads), logging.getLogger(ACCESS_LOGGER))
+        wsgi = cast(Any, self.load_wsgi())  # a Flask app is a WSGI callable; a2wsgi's stub asks for a narrower type
+        return AccessLog(WSGIMiddleware(wsgi, workers=self.cfg.threads), logging.getLogger(ACCESS_LOGGER))
 
     def load_wsgi(self) -> Flask:
         app = create_app(self.index_dir)

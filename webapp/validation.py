@@ -136,7 +136,7 @@ def parse_search_args(args: MultiDict[str, str],
     filters = {name: _values(args, name) for name in FACET_FIELDS}
     filters["region"] = _regions(filters["region"], indexed_regions)
     return SearchRequest(q=q, page=page, per_page=per_page, sort=sort, date_from=date_from,
-                         date_to=date_to, **filters)
+                         date_to=date_to, **filters)  # type: ignore[arg-type]  # facets: list fields
 
 
 def parse_suggest_args(args: MultiDict[str, str]) -> tuple[str, int]:

@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -35,7 +36,7 @@ from indexer.cluster.runtime import alive_nodes
 from indexer.cluster.serving import TOKEN_MEMORY
 from indexer.models import Article, Problem
 from indexer.shard.manifest import create_sharded, require_manifest, shard_dirs, shard_of
-from indexer.store.index import IndexStats, _writer, open_index, write_articles
+from indexer.store.index import IndexStats, open_index, open_writer, write_articles
 
 DEFAULT_BATCH = 1000
 
@@ -81,7 +82,7 @@ class ShardWriter:
     def add(self, batch: SegmentBatch) -> tuple[int, int]:
         """Replace the batch's ids by the batch's segment in one commit; (indexed, updated)."""
         ix = open_index(self.shard_dir, create=False)
-        writer = _writer(ix, self.lock_timeout)
+        writer = open_writer(ix, self.lock_timeout)
         try:
             with ix.searcher() as searcher:
                 known = searcher.reader()
@@ -137,7 +138,7 @@ def index_on_cluster(
     index_dir = Path(index_dir).resolve()
     manifest = create_sharded(index_dir, shards) if shards else require_manifest(index_dir)
     nodes = alive_nodes()
-    writers = [ShardWriter.options(memory=TOKEN_MEMORY, scheduling_strategy=NodeAffinitySchedulingStrategy(
+    writers = [cast(Any, ShardWriter).options(memory=TOKEN_MEMORY, scheduling_strategy=NodeAffinitySchedulingStrategy(
         nodes[i % len(nodes)], soft=True)).remote(str(d)) for i, d in enumerate(shard_dirs(index_dir))]
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     max_in_flight = 2 * cpus

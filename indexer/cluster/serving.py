@@ -24,6 +24,7 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any, cast
 
 import ray
 from ray.exceptions import GetTimeoutError, RayError
@@ -135,9 +136,10 @@ class ClusterSearch:
         self.replicas = replicas
         nodes = alive_nodes()
         self.actors: list[list] = []
+        actor_class = cast(Any, ShardSearcher)  # made by @ray.remote: .options() is not in its static type
         for s, d in enumerate(shard_dirs(self.index_dir)):
             self.actors.append([
-                ShardSearcher.options(memory=TOKEN_MEMORY, scheduling_strategy=NodeAffinitySchedulingStrategy(
+                actor_class.options(memory=TOKEN_MEMORY, scheduling_strategy=NodeAffinitySchedulingStrategy(
                     nodes[(s * replicas + r) % len(nodes)], soft=True)).remote(str(d), s)
                 for r in range(replicas)])
         self._turn = itertools.count()

@@ -32,7 +32,7 @@ import os
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -114,7 +114,7 @@ def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path, str | None]
             stack.extend(reversed(subdirs))
 
 
-def iter_files(paths: list[str | Path]) -> Iterator[tuple[Path, Path]]:
+def iter_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, Path]]:
     """Yield ``(file, root)`` for each path; folders are expanded recursively in sorted order.
 
     Hidden files/folders and unsupported suffixes inside folders are skipped; paths given directly
@@ -251,7 +251,8 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
         for name in _LEGACY_FIELDS:
             if name in fields:
                 fields[name] = convert_legacy(fields[name], enc)
-    return Article(published=published, **fields)
+    return Article(fields["id"], fields["title"], fields["body"], published=published,
+                   **{name: fields[name] for name in OPTIONAL_FIELDS if name in fields})  # type: ignore[arg-type]
 
 
 class _Reader:
@@ -460,7 +461,7 @@ class _JsonShape(Exception):
         self.line = line
 
 
-def _read_limited(fh: BinaryIO, limit: int) -> bytes:
+def _read_limited(fh: BinaryIO | io.BufferedIOBase, limit: int) -> bytes:
     data = fh.read(limit + 1)
     if len(data) > limit:
         raise _TooLarge(f"file larger than {MAX_FILE_BYTES >> 20} MiB (use .jsonl for big collections)")
@@ -472,8 +473,8 @@ def _read_bytes(path: Path) -> bytes:
         return _read_limited(fh, MAX_FILE_BYTES)
 
 
-def _open_binary(path: Path, gz: bool) -> BinaryIO:
-    return gzip.open(path, "rb") if gz else open(path, "rb")  # type: ignore[return-value]
+def _open_binary(path: Path, gz: bool) -> io.BufferedIOBase:
+    return gzip.GzipFile(path, "rb") if gz else open(path, "rb")
 
 
 def _relative_id(path: Path, root: Path) -> str:
@@ -608,7 +609,7 @@ class FileFormat:
             raise ValueError(f"format {self.suffix}: give exactly one of read_stream and read_text")
 
 
-def _count_newlines(fh: BinaryIO) -> int:
+def _count_newlines(fh: io.BufferedIOBase) -> int:
     """Lines in ``fh`` (a last line without newline counts); a truncated stream counts what was read."""
     count = 0
     last = b"\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.ingest.sources import iter_files, read_files
@@ -23,7 +24,7 @@ STATE_FILE = "watch-state.json"
 Signature = tuple[int, int]  # (mtime in ns, size)
 
 
-def _scan(paths: list[str]) -> dict[str, tuple[Signature, Path, Path]]:
+def _scan(paths: Sequence[str | Path]) -> dict[str, tuple[Signature, Path, Path]]:
     out: dict[str, tuple[Signature, Path, Path]] = {}
     for file, root in iter_files(paths):
         try:

@@ -67,6 +67,9 @@ class LocalShard:
         return shard_hits(self.snap, picks, req)
 
 
+_EMPTY = np.zeros(0)  # what np.concatenate gets when no shard answered
+
+
 def _empty(req: SearchRequest, started: float) -> SearchResult:
     page, per_page = page_bounds(req)
     return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
@@ -115,13 +118,12 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
 
     page, per_page = page_bounds(req)
     k = page * per_page
-    shard = np.concatenate([np.full(len(p.docnums), i, dtype=np.int64) for i, p in kept.items()] or [[]])
-    shard = shard.astype(np.int64)
-    docnum = np.concatenate([p.docnums for p in kept.values()] or [[]]).astype(np.int64)
-    score = np.concatenate([p.scores for p in kept.values()] or [[]]).astype(np.float32)
-    key = np.concatenate([p.keys for p in kept.values()] or [[]]).astype(np.float64)
+    shard = np.concatenate([np.full(len(p.docnums), i) for i, p in kept.items()] or [_EMPTY]).astype(np.int64)
+    docnum = np.concatenate([p.docnums for p in kept.values()] or [_EMPTY]).astype(np.int64)
+    score = np.concatenate([p.scores for p in kept.values()] or [_EMPTY]).astype(np.float32)
+    key = np.concatenate([p.keys for p in kept.values()] or [_EMPTY]).astype(np.float64)
     bonus = np.concatenate([np.concatenate([p.bonus, np.full(len(p.docnums) - len(p.bonus), np.nan)])
-                            for p in kept.values()] or [[]]).astype(np.float64)
+                            for p in kept.values()] or [_EMPTY]).astype(np.float64)
     if req.sort in ("newest", "oldest"):
         order = _order(shard, docnum, key, descending=req.sort == "newest")[:k]
         final = score[order]

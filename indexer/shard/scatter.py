@@ -126,7 +126,10 @@ def _base_stats(snap: Snapshot) -> ShardStats:
     dated = snap.published[snap.published != NO_DATE]
     stats = ShardStats(snap.doc_count, snap.size, lengths, int(dated.max()) if dated.size else None)
     with _base_lock:
-        _base_cache[key] = (weakref.ref(snap, lambda _, key=key: _base_cache.pop(key, None)), stats)
+        def forget(_: object, key: int = key) -> None:
+            _base_cache.pop(key, None)
+
+        _base_cache[key] = (weakref.ref(snap, forget), stats)
     return stats
 
 

@@ -62,6 +62,7 @@ def iter_stored(view: IndexView) -> Iterator[tuple[Snapshot, int, dict]]:
     """(snapshot, docnum, stored fields) of every live document of every shard, each shard read
     through a private searcher (for long scans beside requests)."""
     for snap in view.snapshots:
+        assert snap.open_searcher is not None  # set by Engine.snapshot
         with snap.open_searcher() as searcher:
             for docnum, fields in searcher.reader().iter_docs():
                 yield snap, docnum, fields

@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
+from whoosh.writing import SegmentWriter
+
 from indexer.models import Article, Problem
 from indexer.shard.manifest import Manifest, create_sharded, require_manifest, shard_dirs, shard_of
-from indexer.store.index import IndexStats, _writer, document_fields, open_index, paused_gc
+from indexer.store.index import IndexStats, document_fields, open_index, open_writer, paused_gc
 
 
 def _manifest(index_dir: str | Path, shards: int | None) -> Manifest:
@@ -45,7 +47,7 @@ def write_sharded(
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc(), ExitStack() as stack:
-        writers: dict[int, object] = {}  # opened on a shard's first article: other shards are not touched
+        writers: dict[int, SegmentWriter] = {}  # opened on a shard's first article: other shards are not touched
         try:
             known = [stack.enter_context(ix.searcher()).reader() for ix in ixs]
             pending = 0
@@ -66,7 +68,7 @@ def write_sharded(
                 seen.add(record.id)
                 writer = writers.get(i)
                 if writer is None:
-                    writer = writers[i] = _writer(ixs[i], lock_timeout, procs)
+                    writer = writers[i] = open_writer(ixs[i], lock_timeout, procs)
                 writer.update_document(**document_fields(record))
                 pending += 1
                 if pending >= commit_every:
@@ -80,7 +82,7 @@ def write_sharded(
     return stats
 
 
-def _commit_all(writers: dict[int, object]) -> None:
+def _commit_all(writers: dict[int, SegmentWriter]) -> None:
     """Commit every open shard writer (each commit is atomic for its shard)."""
     while writers:
         _, w = writers.popitem()

@@ -12,8 +12,10 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh.index import FileIndex
@@ -181,7 +183,7 @@ class Snapshot:
     doc_count: int = 0
     _masks: dict = field(default_factory=dict)
     _lengths: dict = field(default_factory=dict)
-    open_searcher: object = None  # a callable giving a private searcher (for long scans)
+    open_searcher: Callable[[], Any] | None = None  # gives a private searcher (for long scans)
 
     @property
     def lock(self) -> threading.RLock:

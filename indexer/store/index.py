@@ -124,7 +124,8 @@ def document_fields(article: Article) -> dict:
 CODEC_OPTIONS = {"blocklimit": 1024, "compression": 0}
 
 
-def _writer(ix: FileIndex, timeout: float, procs: int = 1) -> SegmentWriter:
+def open_writer(ix: FileIndex, timeout: float, procs: int = 1) -> SegmentWriter:
+    """A writer with timtin's codec, waiting up to ``timeout`` seconds for the write lock."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -159,7 +160,7 @@ def write_articles(
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc():
-        writer = _writer(ix, lock_timeout, procs)
+        writer = open_writer(ix, lock_timeout, procs)
         pending = 0
         try:
             with ix.searcher() as searcher:
@@ -182,7 +183,7 @@ def write_articles(
                     pending += 1
                     if pending >= commit_every:
                         writer.commit(merge=False)
-                        writer, pending = _writer(ix, lock_timeout, procs), 0
+                        writer, pending = open_writer(ix, lock_timeout, procs), 0
             writer.commit(merge=False)  # small segments are merged by indexer.store.merge, off the write lock
         except BaseException:
             writer.cancel()
@@ -212,7 +213,7 @@ def delete_articles(index_dir: str | Path, ids: Iterable[str], lock_timeout: flo
     """Remove articles by id; unknown ids are reported as problems."""
     ix = open_index(index_dir, create=False)
     stats = IndexStats()
-    writer = _writer(ix, lock_timeout)
+    writer = open_writer(ix, lock_timeout)
     try:
         for doc_id in ids:
             if writer.delete_by_term("id", doc_id):
