@@ -5,7 +5,6 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -116,11 +115,10 @@ def test_first_search_does_not_wait_for_the_models(tmp_path: Path, monkeypatch: 
     app = webapp.create_app(str(tmp_path / "index"))
     client = app.test_client()
     try:
-        started = time.perf_counter()
-        data = get_json(client, "/search", query_string={"q": "bao lu mien trung"})
-        assert data["suggestion"] is None and data["total"] >= 3
+        data = get_json(client, "/search", query_string={"q": "bao lu mien trung"})  # answered while the
+        assert data["suggestion"] is None and data["total"] >= 3  # model still waits: no hang, no suggestion yet
         assert get_json(client, "/suggest", query_string={"q": "bao"})["suggestions"] == []
-        assert time.perf_counter() - started < 5
+        assert not release.is_set()
     finally:
         release.set()
     assert app.extensions["timtin_assist"].wait(60)

@@ -1,14 +1,13 @@
 """Hostile input to the web app: odd queries, parameter abuse, oversized requests, rate limiting.
 
 Every request must give a 200 with sensible results or a 4xx with a clear message, as JSON of
-the documented shape on API routes, never a 500 or a traceback, and answer quickly.  The same
-hostile list is timed against the 100k index by ``benchmarks/load.py --hostile``.
+the documented shape on API routes, never a 500 or a traceback.  Speed is not asserted here: the
+same hostile list is timed against the 100k index by ``benchmarks/load.py --hostile``.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -29,7 +28,6 @@ from webapp.validation import MAX_QUERY_CHARS, ParamError, clean, parse_search_a
 TOP_KEYS = {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
 HIT_KEYS = {"id", "title", "url", "source", "category", "author", "published", "score", "title_html",
             "snippet_html"}
-SLOW_MS = 1000.0
 
 # Query strings sent as ``q`` (each also percent-encoded by the test client).
 HOSTILE_QUERIES: list[str] = [
@@ -108,20 +106,12 @@ def check_page(resp: TestResponse) -> str:
     return html
 
 
-def timed(client: FlaskClient, *args: object, **kw: object) -> TestResponse:
-    started = time.perf_counter()
-    resp = client.get(*args, **kw)  # type: ignore[arg-type]
-    elapsed = (time.perf_counter() - started) * 1000
-    assert elapsed < SLOW_MS, f"{args!r} took {elapsed:.0f} ms"
-    return resp
-
-
 # -- hostile queries -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("q", HOSTILE_QUERIES, ids=range(len(HOSTILE_QUERIES)))
 def test_hostile_query_api(client: FlaskClient, q: str) -> None:
-    body = check_json(timed(client, "/search", query_string={"q": q}))
+    body = check_json(client.get("/search", query_string={"q": q}))
     if "error" in body:
         assert len(q) > MAX_QUERY_CHARS or not q.strip("\x00\x01\x02\x03\x1b\x7f\t\n\r ")
     else:
@@ -130,14 +120,14 @@ def test_hostile_query_api(client: FlaskClient, q: str) -> None:
 
 @pytest.mark.parametrize("q", HOSTILE_QUERIES, ids=range(len(HOSTILE_QUERIES)))
 def test_hostile_query_page(client: FlaskClient, q: str) -> None:
-    check_page(timed(client, "/", query_string={"q": q}))
+    check_page(client.get("/", query_string={"q": q}))
 
 
 @pytest.mark.parametrize("raw", HOSTILE_RAW)
 def test_hostile_raw_query_strings(client: FlaskClient, raw: str) -> None:
-    check_json(timed(client, "/search?" + raw))
-    check_page(timed(client, "/?" + raw))
-    resp = timed(client, "/articles/party-00?" + raw)
+    check_json(client.get("/search?" + raw))
+    check_page(client.get("/?" + raw))
+    resp = client.get("/articles/party-00?" + raw)
     assert resp.status_code == 200 and "Traceback" not in resp.get_data(as_text=True)
 
 
@@ -174,10 +164,10 @@ def test_operators_and_quotes_still_find_articles(client: FlaskClient) -> None:
 @pytest.mark.parametrize(("extra", "status"), PARAM_CASES)
 def test_parameter_abuse(client: FlaskClient, extra: str, status: int) -> None:
     url = f"/search?q={quote(PARTY_QUERY)}&{extra}"
-    resp = timed(client, url)
+    resp = client.get(url)
     check_json(resp)
     assert resp.status_code == status, resp.get_json()
-    page = timed(client, f"/?q={quote(PARTY_QUERY)}&{extra}")
+    page = client.get(f"/?q={quote(PARTY_QUERY)}&{extra}")
     check_page(page)
     assert page.status_code == status
 
