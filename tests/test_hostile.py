@@ -25,7 +25,7 @@ from tests.helpers import PARTY_QUERY, party_articles
 from webapp.ratelimit import Limit, TokenBuckets, parse_limit
 from webapp.validation import MAX_QUERY_CHARS, ParamError, clean, parse_search_args
 
-TOP_KEYS = {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
+TOP_KEYS = {"query", "total", "all_words", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
 HIT_KEYS = {"id", "title", "url", "source", "category", "author", "published", "score", "title_html",
             "snippet_html"}
 

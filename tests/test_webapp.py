@@ -31,7 +31,7 @@ N_DOCS = len(fixture_articles())
 N_PARTY = len(party_articles())
 HIT_KEYS = ["id", "title", "url", "source", "category", "author", "published", "score", "title_html",
             "snippet_html"]
-TOP_KEYS = ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"]
+TOP_KEYS = ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "all_words"]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 

@@ -59,18 +59,33 @@ _SCHEMAS: dict[str, Any] = {
     },
     "SearchResponse": {
         "type": "object", "additionalProperties": False,
-        "required": ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"],
+        "required": ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion",
+                     "all_words"],
         "properties": {
             "query": {"type": "string"},
-            "total": {"type": "integer", "minimum": 0, "description": "Articles matching (all pages)."},
+            "total": {"type": "integer", "minimum": 0,
+                      "description": "Articles in the result list (all pages). Sorted by `newest` or `oldest`, "
+                                     "only articles with every query word (as `all_words`); sorted by "
+                                     "`relevance`, also articles with most of the words, or with a word only "
+                                     "in another form (\"vắng\" for \"vàng\"), ranked below the others."},
+            "all_words": {"type": "integer", "minimum": 0,
+                          "description": "Articles (after the filters) with every query word: each word typed "
+                                         "with diacritics in that exact form, each other word in any form; an "
+                                         "acronym's expansion or another name of a province counts for it. "
+                                         "The date sorts list these, and the facets count them."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
             "took_ms": {"type": "number", "minimum": 0},
             "results": {"type": "array", "items": _ref("Hit")},
             "facets": {
                 "type": "object", "required": list(FACET_FIELDS), "additionalProperties": False,
-                "description": "Counts among matching articles; a field's own filter is not applied "
-                               "to its counts, so other values can be added to the selection.",
+                "description": "Counts among the articles with every query word (those `all_words` "
+                               "counts), not the weaker matches a relevance-sorted list may end with: "
+                               "how many articles about what was asked each value has.  When no article "
+                               "has every word (the list then shows those with most of them), they count "
+                               "the listed articles.  A field's own "
+                               "filter is not applied to its counts, so other values can be added to the "
+                               "selection.",
                 "properties": {f: {"type": "array", "items": _ref("FacetValue")} for f in FACET_FIELDS},
             },
             "suggestion": {"type": ["string", "null"],

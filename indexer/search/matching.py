@@ -2,10 +2,13 @@
 
 An article matches when it has the required words (all of them for one or two word groups,
 ``Ranking.min_match`` of them for more; most of them when none has all), its phrases and none
-of the excluded words.  Its score adds to the BM25 evidence (``indexer.search.ranking``) the
-phrase bonus, the coverage of the query's words (in the title above all) and a mild preference
-for recent articles.  Acronym and province-name alternatives come from ``indexer.search.query``
-and weigh less.
+of the excluded words.  Its *strong* match (``Matched.strong``) is stricter: every group of the
+query present (an acronym's expansion or a province's other name counts), each word typed with
+diacritics in that exact form; the date sorts list and the facets count only those.
+
+The score adds to the BM25 evidence (``indexer.search.ranking``) the phrase bonus, the coverage
+of the query's words (in the title above all) and a mild preference for recent articles.
+Acronym and province-name alternatives come from ``indexer.search.query`` and weigh less.
 """
 
 from __future__ import annotations
@@ -79,6 +82,9 @@ class Matched:
     matched: np.ndarray  # before filters
     relaxed: bool  # no article had all the words, so articles with most of them match
     wanted: Wanted
+    # before filters: articles with every group of the query (an alternative counts), each word
+    # typed with diacritics in that exact form; what the date sorts list and the facets count
+    strong: np.ndarray
 
 
 def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats | None = None) -> Matched:
@@ -91,10 +97,12 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
     cover = np.zeros(size, dtype=np.float32)
     title_cover = np.zeros(size, dtype=np.float32)
     required_mask = np.ones(size, dtype=bool)
+    strong = np.ones(size, dtype=bool)
     exact = any(w.accented for w in parsed.typed_words())  # the query was typed with diacritics
     for group in parsed.groups:
         anywhere = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
+        group_strong = np.zeros(size, dtype=bool)
         for item in group:
             item_any = np.ones(size, dtype=bool)
             item_title = np.ones(size, dtype=bool)
@@ -108,10 +116,17 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
                 item_any &= pm
             if item is not group[0] and len(item.words) > 1:
                 scorer.adjacency(list(item.words), item.weight)
+            item_strong = item_any.copy()
+            if not item.expansion and not item.phrase:  # phrases typed with diacritics are exact already
+                for w in item.words:
+                    if w.accented:
+                        item_strong &= word_mask(snap, w, exact=True)
             anywhere |= item_any
             in_title |= item_title
+            group_strong |= item_strong
         cover += anywhere
         title_cover += in_title
+        strong &= group_strong
         if required(group):
             required_mask &= anywhere
     scorer.adjacency(parsed.typed_words(), exact=exact)
@@ -129,9 +144,12 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
     if not matched.any() and n > 1:
         matched = required_mask & (cover >= 1)
         relaxed = True
+    strong &= required_mask & snap.live
     for item in parsed.excluded:
         if item.phrase:
-            matched &= ~phrase_mask(snap, item)
+            kept = ~phrase_mask(snap, item)
         else:
-            matched &= ~word_mask(snap, item.words[0], exact=item.accented)
-    return Matched(score.astype(np.float32), matched, relaxed, Wanted.of(parsed.words()))
+            kept = ~word_mask(snap, item.words[0], exact=item.accented)
+        matched &= kept
+        strong &= kept
+    return Matched(score.astype(np.float32), matched, relaxed, Wanted.of(parsed.words()), strong)

@@ -19,7 +19,7 @@ from indexer.fields import HIT_FIELDS, JSON_FIELDS
 from indexer.schema import NO_DATE
 from indexer.search.filters import FACET_FIELDS, facets, filters
 from indexer.search.highlight import Wanted, highlight, snippet
-from indexer.search.matching import match
+from indexer.search.matching import Matched, match
 from indexer.search.query import parse_query
 from indexer.search.ranking import Ranking, rerank_titles
 from indexer.shard.manifest import is_sharded
@@ -27,6 +27,7 @@ from indexer.store.engine import Snapshot, get_engine
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
+DATE_SORTS = ("newest", "oldest")  # list only the articles with every query word (``Matched.strong``)
 
 
 @dataclass
@@ -81,14 +82,23 @@ class SearchResult:
     suggestion: str | None = None
     partial: bool = False  # a sharded index answered without some shards (named in missing_shards)
     missing_shards: list[int] = field(default_factory=list)
+    # articles (after filters) with every query word, as the date sorts list and the facets count;
+    # ``total`` is the same for the date sorts, and may be larger for relevance (weaker matches below)
+    all_words: int = 0
 
     def to_json(self) -> dict:
         out = {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
                "took_ms": round(self.took_ms, 2), "results": [h.to_json() for h in self.hits],
-               "facets": self.facets, "suggestion": self.suggestion}
+               "facets": self.facets, "suggestion": self.suggestion, "all_words": self.all_words}
         if self.partial:
             out.update(partial=True, missing_shards=self.missing_shards)
         return out
+
+
+def facet_base(m: Matched) -> np.ndarray:
+    """What the facets count: the articles with every query word (``Matched.strong``), or, when no
+    article has all the words (``relaxed``), the articles listed in their place."""
+    return m.matched if m.relaxed else m.strong
 
 
 def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True) -> np.ndarray:
@@ -138,8 +148,10 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
                             {f: [] for f in FACET_FIELDS})
     m = match(snap, parsed, rank)
-    final = m.matched & filters(snap, req)
-    candidates = np.flatnonzero(final)
+    passing = filters(snap, req)
+    all_words = int(np.count_nonzero(m.strong & passing))
+    # the date sorts list only the articles with every word (relevance keeps weaker ones below them)
+    candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
     k = page * per_page
     if req.sort == "newest":
         docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k)
@@ -155,6 +167,7 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
     hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
-    facet_counts = facets(snap, req, m.matched) if req.facets else {f: [] for f in FACET_FIELDS}
+    facet_counts = facets(snap, req, facet_base(m)) if req.facets else {f: [] for f in FACET_FIELDS}
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed)
+    return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed,
+                        all_words=all_words)

@@ -153,7 +153,7 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
     facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else {f: [] for f in FACET_FIELDS}
     result = SearchResult(req.q, sum(p.total for p in kept.values()), page, per_page,
                           (time.perf_counter() - started) * 1000, [h for h in hits if h is not None], facets,
-                          relaxed)
+                          relaxed, all_words=sum(p.all_words for p in kept.values()))
     if missing:
         result.partial = True
         result.missing_shards = sorted(missing)

@@ -11,7 +11,8 @@ in one process or, with Ray, over actors: every input and output here is picklab
    cached and reused by round 2, so in one process the round costs little.
 2. ``shard_candidates``: every matching article scored with the corpus-wide statistics (so a
    score is the one the single index gives), the shard's top candidates with the title
-   re-ranking bonus of its top ``rerank_depth``, the total and the facet counts of all values.
+   re-ranking bonus of its top ``rerank_depth``, the total and the facet counts of all values
+   (the date sorts' candidates and the facet counts: only articles with every query word).
    When the shard has no article with all the query's words, it returns the "relaxed" matches
    and says so (``strict`` False): the coordinator keeps them only if no shard had strict ones,
    so the relaxed rule is decided over the whole corpus.
@@ -34,7 +35,7 @@ from indexer.search.highlight import Wanted
 from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
-from indexer.search.service import MAX_PER_PAGE, Hit, SearchRequest, _hit, _top
+from indexer.search.service import DATE_SORTS, MAX_PER_PAGE, Hit, SearchRequest, _hit, _top, facet_base
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -63,6 +64,7 @@ class ShardPart:
     facets: dict[str, dict[str, int]]  # counts of every value (not only the top 30)
     strict: bool  # the candidates have (nearly) all the words; False: the relaxed matches
     relaxed: bool  # the shard fell back to the relaxed rule
+    all_words: int = 0  # articles after filters with every query word (``Matched.strong``)
 
 
 @lru_cache(maxsize=512)
@@ -179,7 +181,8 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
         return empty_part()
     page, per_page = page_bounds(req)
     m = match(snap, parsed, rank, stats)
-    candidates = np.flatnonzero(m.matched & filters(snap, req))
+    passing = filters(snap, req)
+    candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
     k = page * per_page
     bonus = EMPTY_F64
     if req.sort == "newest":
@@ -197,11 +200,11 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
             bonus = title_bonuses(snap, head, words, rank)
     counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
     if req.facets:
-        for name, rows in facets(snap, req, m.matched, top=len(snap.live) + 1).items():
+        for name, rows in facets(snap, req, facet_base(m), top=len(snap.live) + 1).items():
             counts[name] = {r["value"]: r["count"] for r in rows}
     strict = not m.relaxed and bool(m.matched.any())
     return ShardPart(top, m.score[top].astype(np.float32), np.asarray(key[top], dtype=np.float64), bonus,
-                     len(candidates), counts, strict, m.relaxed)
+                     len(candidates), counts, strict, m.relaxed, int(np.count_nonzero(m.strong & passing)))
 
 
 # -- round 3 ---------------------------------------------------------------------------------------
