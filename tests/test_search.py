@@ -226,14 +226,21 @@ def test_acronyms_expand_both_ways(tmp_path: Path) -> None:
 
 def test_old_and_new_province_names_find_each_other(tmp_path: Path) -> None:
     write_articles(tmp_path, [
-        Article(id="old", title="Bắc Kạn trồng thêm rừng", body="Tỉnh Bắc Kạn phát triển lâm nghiệp."),
-        Article(id="new", title="Thái Nguyên đón khách du lịch", body="Tỉnh Thái Nguyên có nhiều đồi chè."),
+        Article(id="old", title="Bắc Kạn trồng thêm rừng", body="Tỉnh Bắc Kạn phát triển lâm nghiệp.",
+                published=datetime(2020, 5, 1)),
+        Article(id="new", title="Thái Nguyên đón khách du lịch", body="Tỉnh Thái Nguyên có nhiều đồi chè.",
+                published=datetime(2025, 9, 1)),
+        Article(id="before", title="Thái Nguyên đón khách du lịch", body="Tỉnh Thái Nguyên có nhiều đồi chè.",
+                published=datetime(2020, 9, 1)),
     ])
+    # a former name finds its successor's name only after the merger (1 July 2025)
     assert set(ids(tmp_path, "bac kan")) == {"old", "new"} and ids(tmp_path, "bac kan")[0] == "old"
-    assert set(ids(tmp_path, "Thái Nguyên")) == {"old", "new"} and ids(tmp_path, "Thái Nguyên")[0] == "new"
+    # a current name finds its former parts, ranked below the articles naming it
+    assert set(ids(tmp_path, "Thái Nguyên")) == {"old", "new", "before"} and ids(tmp_path, "Thái Nguyên")[-1] == "old"
     res = search(SearchRequest(q="rung", region=["Thái Nguyên"]), tmp_path)
-    assert [h.id for h in res.hits] == ["old"]  # Bắc Kạn is tagged with its current province
-    assert res.facets["region"] == [{"value": "Thái Nguyên", "count": 1}]
+    assert [h.id for h in res.hits] == ["old"]  # Bắc Kạn is tagged as it was, under its successor
+    assert res.facets["region"] == [{"value": "Thái Nguyên", "count": 1},
+                                    {"value": "Bắc Kạn (trước 7/2025)", "count": 1, "parent": "Thái Nguyên"}]
 
 
 def test_deleted_and_replaced_articles_in_a_kept_segment(tmp_path: Path) -> None:

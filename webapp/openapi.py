@@ -55,7 +55,15 @@ _SCHEMAS: dict[str, Any] = {
     },
     "FacetValue": {
         "type": "object", "required": ["value", "count"], "additionalProperties": False,
-        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+        "properties": {
+            "value": {"type": "string", "description": "A value to filter by."},
+            "count": {"type": "integer", "minimum": 1},
+            "parent": {"type": "string",
+                       "description": "Regions only: set on a province as it was before 1 July 2025 "
+                                      "(\"Quảng Bình (trước 7/2025)\"), listed right after the current province "
+                                      "it is now part of, named here (\"Quảng Trị\"); that row's count "
+                                      "includes it."},
+        },
     },
     "SearchResponse": {
         "type": "object", "additionalProperties": False,
@@ -143,9 +151,12 @@ _SEARCH_PARAMS = [
     _param("sort", "Order of results.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
     _param("source", "Only these sources (exact values; repeat for several).", _FILTER, many=True),
     _param("category", "Only these categories (exact values; repeat for several).", _FILTER, many=True),
-    _param("region", "Only these provinces or cities (repeat for several). Any name of a current province "
-           "works, with or without diacritics, and so do former ones: `bac kan` or `Bắc Kạn` filter to "
-           "`Thái Nguyên`. An unknown name is a 400.", _FILTER, many=True),
+    _param("region", "Only these provinces or cities (repeat for several). Articles are tagged with the "
+           "province as it was when published: one of the 63 before 1 July 2025 (a former one as "
+           "`Bắc Kạn (trước 7/2025)`), one of the 34 after. A current province's name (with or without "
+           "diacritics: `thai nguyen`) selects it and its former parts (`Thái Nguyên` and `Bắc Kạn` before "
+           "the merger); a former one's name (`bac kan`, `Bắc Kạn`) selects that former province only. "
+           "An unknown name is a 400.", _FILTER, many=True),
     _param("from", "Published on or after this day (Vietnam time).", _DATE),
     _param("to", "Published on or before this day (Vietnam time); not before `from`.", _DATE),
 ]

@@ -10,7 +10,7 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS, SearchRequest
-from indexer.text.regions import canonical_region
+from indexer.text.regions import region_filter_value
 
 MAX_QUERY_CHARS = 500
 MAX_RESULTS_DEPTH = 10_000  # page * per_page may not go beyond this
@@ -81,12 +81,13 @@ def _values(args: MultiDict[str, str], name: str) -> list[str]:
 
 
 def _regions(values: list[str], indexed: Callable[[], Collection[str]] | None) -> list[str]:
-    """Region filter values as indexed: a value tagged in the index as is, else the current province
-    a name denotes ("bac kan" → "Thái Nguyên"); an unknown name is a ``ParamError``."""
+    """Region filter values as indexed: a value tagged in the index as is, else the province a name
+    denotes: a current one ("thai nguyen" → "Thái Nguyên", with its former parts) or a former one
+    ("bac kan" → "Bắc Kạn (trước 7/2025)"); an unknown name is a ``ParamError``."""
     known = indexed() if indexed is not None and values else ()
     out = []
     for value in values:
-        name = value if value in known else canonical_region(value)
+        name = value if value in known else region_filter_value(value)
         if name is None:
             shown = value if len(value) <= 60 else value[:60] + "…"
             raise ParamError("invalid_parameter",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -11,7 +11,9 @@ from markupsafe import Markup
 
 from indexer.assist.related import related
 from indexer.config import VN_TZ
+from indexer.schema import NO_DATE
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
+from indexer.text.regions import region_parent
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 
@@ -80,6 +82,7 @@ class Facet:
     name: str
     label: str
     values: list[tuple[str, int, bool]]  # (value, count, selected)
+    labels: dict[str, str] = field(default_factory=dict)  # shown instead of a value: "Quảng Trị › Quảng Bình …"
 
     @property
     def more_selected(self) -> bool:
@@ -90,11 +93,15 @@ def _facets(result: SearchResult, req: SearchRequest) -> list[Facet]:
     out = []
     for name in FACET_FIELDS:
         selected = getattr(req, name)
-        counts = {f["value"]: f["count"] for f in result.facets.get(name, [])}
+        rows = result.facets.get(name, [])
+        counts = {f["value"]: f["count"] for f in rows}
         values = [(v, c, v in selected) for v, c in counts.items()]
         values += [(v, 0, True) for v in selected if v not in counts]  # keep them uncheckable
+        # a former province under its successor: "Quảng Trị › Quảng Bình (trước 7/2025)"
+        labels = {f["value"]: f"{f['parent']} › {f['value']}" for f in rows if f.get("parent")}
+        labels.update({v: f"{p} › {v}" for v in selected if v not in counts and (p := region_parent(v))})
         if values:
-            out.append(Facet(name, FACET_LABELS[name], values))
+            out.append(Facet(name, FACET_LABELS[name], values, labels))
     return out
 
 
@@ -184,7 +191,10 @@ def article(article_id: str) -> str:
         q = parse_query_text(request.args)
     except ParamError:
         q = ""
-    wanted = Wanted.of(parse_query(q).words()) if q else None
+    when = _published(stored.get("published"))
+    minute = int(when.replace(tzinfo=when.tzinfo or VN_TZ).timestamp() // 60) if when else NO_DATE
+    # a successor province's name is marked only in articles published after the merger
+    wanted = Wanted.of_query(parse_query(q)).at(minute) if q else None
 
     def mark(text: str) -> Markup:
         return Markup(highlight(text, wanted)) if wanted else Markup.escape(text)

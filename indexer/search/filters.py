@@ -1,4 +1,9 @@
-"""Filters (source, category, region, dates) and facet counts over a result set."""
+"""Filters (source, category, region, dates) and facet counts over a result set.
+
+Regions are tagged as they were when an article was published (``indexer.text.regions``): a
+current province selects and counts its former parts too ("Quảng Trị": also "Quảng Bình (trước
+7/2025)"), and the facet lists each former province right after its successor, with ``parent``.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ from indexer.config import VN_TZ
 from indexer.fields import FACET_FIELDS
 from indexer.schema import NO_DATE
 from indexer.store.engine import Snapshot
+from indexer.text.regions import region_filter_values, region_parent
 
 if TYPE_CHECKING:
     from indexer.search.service import SearchRequest
 
-__all__ = ["FACET_FIELDS", "facets", "filters"]
+__all__ = ["FACET_FIELDS", "facet_rows", "facets", "filters"]
 
 
 def _minutes(d: date, end: bool = False) -> int:
@@ -32,7 +38,8 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
         if values and name != skip:
             any_of = np.zeros(snap.size, dtype=bool)
             for v in values:
-                any_of |= snap.term_mask(name, v)
+                for term in region_filter_values(v) if name == "region" else [v]:
+                    any_of |= snap.term_mask(name, term)
             mask &= any_of
     if req.date_from:
         mask &= snap.published >= _minutes(req.date_from)
@@ -42,12 +49,56 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
 
 
 def facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 30) -> dict[str, list[dict]]:
-    """Counts per value over the whole result set; a facet ignores only its own filter."""
+    """Counts per value over the articles in ``matched``; a facet ignores only its own filter."""
     out: dict[str, list[dict]] = {}
     for name in FACET_FIELDS:
         base = matched & filters(snap, req, skip=name)
         values, docs, codes = snap.facet_table(name)
         counts: np.ndarray | list[int] = np.bincount(codes[base[docs]], minlength=len(values)) if len(values) else []
-        order = sorted((i for i, c in enumerate(counts) if c), key=lambda i: (-counts[i], values[i]))
-        out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:top]]
+        found = {values[i]: int(c) for i, c in enumerate(counts) if c}
+        if name == "region" and found:
+            keep = base[docs]
+            found.update(_successor_counts(values, docs[keep], codes[keep]))
+        out[name] = facet_rows(name, found, top)
     return out
+
+
+def _successor_counts(values: list[str], docs: np.ndarray, codes: np.ndarray) -> dict[str, int]:
+    """Articles per current province with former parts, each counted once (own tag or a part's)."""
+    parents = [region_parent(v) for v in values]
+    groups = sorted({p for p in parents if p is not None})
+    if not groups:
+        return {}
+    index = {g: i for i, g in enumerate(groups)}
+    group_of = np.array([index.get(parents[c] or values[c], -1) for c in range(len(values))], dtype=np.int64)
+    g = group_of[codes]
+    keep = g >= 0
+    pairs = np.unique(docs[keep].astype(np.int64) * len(groups) + g[keep])
+    counts = np.bincount(pairs % len(groups), minlength=len(groups))
+    return {grp: int(c) for grp, c in zip(groups, counts) if c}
+
+
+def facet_rows(name: str, counts: dict[str, int], top: int) -> list[dict]:
+    """A facet's rows, most articles first, at most ``top``: ``{"value", "count"}``.
+
+    Region rows: a former province ("Quảng Bình (trước 7/2025)") follows its successor's row
+    (whose count includes it) and names it as ``parent``; ``top`` limits the other rows.
+    """
+    def order(vs: list[str]) -> list[str]:
+        return sorted(vs, key=lambda v: (-counts[v], v))
+
+    if name != "region":
+        return [{"value": v, "count": counts[v]} for v in order([v for v in counts if counts[v]])[:top]]
+    children: dict[str, list[str]] = {}
+    heads = []
+    for v, c in counts.items():
+        parent = region_parent(v) if c else None
+        if parent is not None and counts.get(parent):
+            children.setdefault(parent, []).append(v)
+        elif c:
+            heads.append(v)
+    rows: list[dict] = []
+    for v in order(heads)[:top]:
+        rows.append({"value": v, "count": counts[v]})
+        rows += [{"value": c, "count": counts[c], "parent": v} for c in order(children.get(v, []))]
+    return rows

@@ -8,10 +8,14 @@ original text, diacritics intact.  Text is HTML-escaped before marks are added.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
+from typing import TYPE_CHECKING
 
 from indexer.analysis import CLAUSE_BREAK_RE, Term, analyze
+
+if TYPE_CHECKING:
+    from indexer.search.query import ParsedQuery
 
 SNIPPET_CHARS = 260
 SNIPPET_SCAN_CHARS = 20_000  # snippets are looked for in the first 20,000 characters
@@ -29,6 +33,10 @@ class Wanted:
     exact: frozenset[str]
     folded: frozenset[str]
     fallback: frozenset[tuple[str, str]]  # (exact, folded) of words typed with diacritics
+    # a query with words that count only from a date on (a successor province's name): the
+    # words to mark in articles published before ``since`` (or undated)
+    earlier: Wanted | None = None
+    since: int = 0
 
     @classmethod
     def of(cls, words: Iterable[Term]) -> Wanted:
@@ -36,6 +44,23 @@ class Wanted:
         return cls(frozenset(w.exact for w in words if w.accented),
                    frozenset(w.folded for w in words if not w.accented),
                    frozenset((w.exact, w.folded) for w in words if w.accented))
+
+    @classmethod
+    def of_query(cls, parsed: ParsedQuery) -> Wanted:
+        """The words of a parsed query, each marked only in articles where it counts."""
+        starts = sorted({i.after for g in parsed.groups for i in g if i.after is not None})
+        if not starts:
+            return cls.of(parsed.words())
+        wanted = cls.of(parsed.words_at(starts[0] - 1))  # before every date
+        for since in starts:  # one date in practice (the 2025 merger); several nest, newest outermost
+            wanted = replace(cls.of(parsed.words_at(since)), earlier=wanted, since=since)
+        return wanted
+
+    def at(self, published: int) -> Wanted:
+        """The words to mark in an article published at minute ``published`` (NO_DATE: undated)."""
+        if self.earlier is not None and published < self.since:
+            return self.earlier.at(published)
+        return self
 
     def matcher(self, terms: list[Term]) -> _Match:
         present = {t.exact for t in terms}

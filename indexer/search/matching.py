@@ -104,6 +104,8 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
         in_title = np.zeros(size, dtype=bool)
         group_strong = np.zeros(size, dtype=bool)
         for item in group:
+            if item.after is not None:  # counts only in articles published from then on
+                kept_score = scorer.score.copy()
             item_any = np.ones(size, dtype=bool)
             item_title = np.ones(size, dtype=bool)
             for w in item.words:
@@ -116,6 +118,11 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
                 item_any &= pm
             if item is not group[0] and len(item.words) > 1:
                 scorer.adjacency(list(item.words), item.weight)
+            if item.after is not None:
+                in_time = snap.published >= item.after  # undated articles (NO_DATE) are not
+                scorer.score = np.where(in_time, scorer.score, kept_score)
+                item_any &= in_time
+                item_title &= in_time
             item_strong = item_any.copy()
             if not item.expansion and not item.phrase:  # phrases typed with diacritics are exact already
                 for w in item.words:
@@ -152,4 +159,4 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
             kept = ~word_mask(snap, item.words[0], exact=item.accented)
         matched &= kept
         strong &= kept
-    return Matched(score.astype(np.float32), matched, relaxed, Wanted.of(parsed.words()), strong)
+    return Matched(score.astype(np.float32), matched, relaxed, Wanted.of_query(parsed), strong)

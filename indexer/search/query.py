@@ -5,8 +5,10 @@ Words are analysed with the same module as the index (``indexer.analysis``).
 
 Unquoted words are expanded with alternatives that find the same thing written
 another way: acronyms both ways (UBND ↔ ủy ban nhân dân, ``indexer/data/acronyms.tsv``),
-province names before and after the 2025 merger (Bắc Kạn ↔ Thái Nguyên), and the parts of
-a code ("TP.HCM" ↔ "TP HCM").  Alternatives weigh less than the words typed.
+province names before and after the 2025 merger (``indexer.text.regions.region_alternatives``:
+"Thái Nguyên" also finds "Bắc Kạn"; "Bắc Kạn" finds "Thái Nguyên" only in articles published
+from 1 July 2025 on, ``Item.after``), and the parts of a code ("TP.HCM" ↔ "TP HCM").
+Alternatives weigh less than the words typed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 
 from indexer.analysis import Term, syllables
 from indexer.text.acronyms import load_synonyms
-from indexer.text.regions import find_region_mentions, region_aliases
+from indexer.text.regions import MERGER_MINUTE, find_region_mentions, region_alternatives
 
 MAX_WORDS = 32  # words beyond this are ignored (a 10,000-character query stays cheap)
 EXPANSION_WEIGHT = 0.6  # weight of an acronym or province-name alternative
@@ -33,6 +35,7 @@ class Item:
     phrase: bool = False
     weight: float = 1.0
     expansion: bool = False  # an alternative added by timtin, not typed by the user
+    after: int | None = None  # counts only in articles published from this minute on (a successor's name)
 
     @property
     def accented(self) -> bool:
@@ -58,6 +61,16 @@ class ParsedQuery:
         """The words of each group's first (typed) item, in query order."""
         return [w for g in self.groups for w in g[0].words]
 
+    def words_at(self, published: int) -> list[Term]:
+        """``words()`` that count in an article published at minute ``published``."""
+        return [w for g in self.groups for item in g if item.after is None or published >= item.after
+                for w in item.words]
+
+    @property
+    def dated(self) -> bool:
+        """Whether some alternative counts only in articles published from a date on."""
+        return any(item.after is not None for g in self.groups for item in g)
+
 
 def required(group: list[Item]) -> bool:
     """Explicit OR groups and quoted phrases must match; expanded words need not."""
@@ -82,9 +95,10 @@ def _groups(text: str, phrase: bool, budget: int = MAX_WORDS) -> list[list[Item]
     return groups
 
 
-def _alternative(text: str) -> Item | None:
+def _alternative(text: str, after: int | None = None) -> Item | None:
     words = tuple(syllables(text))
-    return Item(words, phrase=len(words) > 1, weight=EXPANSION_WEIGHT, expansion=True) if words else None
+    return Item(words, phrase=len(words) > 1, weight=EXPANSION_WEIGHT, expansion=True,
+                after=after) if words else None
 
 
 def _simple(group: list[Item]) -> bool:
@@ -110,13 +124,19 @@ def _expand(groups: list[list[Item]]) -> list[list[Item]]:
 def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
     words = [g[0].words[0] for g in groups]
     folded = [w.folded for w in words]
-    spans: list[tuple[int, int, list[str]]] = []
+    spans: list[tuple[int, int, list[tuple[str, int | None]]]] = []
     for i, j, expansions in load_synonyms().expansions(folded):
-        spans.append((i, j, [" ".join(a) for a in expansions]))
-    for i, j, name in find_region_mentions(folded):
-        as_typed = " ".join(folded[i:j])
-        spans.append((i, j, [a for a in region_aliases(name)
-                             if " ".join(t.folded for t in syllables(a)) != as_typed]))
+        spans.append((i, j, [(" ".join(a), None) for a in expansions]))
+    for i, j, _ in find_region_mentions(folded):
+        # a former province's successor counts only in articles published after the merger
+        seen = {" ".join(folded[i:j])}
+        alts: list[tuple[str, int | None]] = []
+        for text, after_merger in region_alternatives(" ".join(w.exact for w in words[i:j])):
+            key = " ".join(t.folded for t in syllables(text))
+            if key not in seen:
+                seen.add(key)
+                alts.append((text, MERGER_MINUTE if after_merger else None))
+        spans.append((i, j, alts))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[list[Item]] = []
     i = 0
@@ -125,7 +145,7 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
             continue
         out.extend(groups[i:start])
         typed = Item(tuple(words[start:end])) if end - start > 1 else groups[start][0]
-        extra = [a for a in (_alternative(t) for t in alts[:MAX_ALTERNATIVES]) if a]
+        extra = [a for a in (_alternative(t, after) for t, after in alts[:MAX_ALTERNATIVES]) if a]
         out.append([typed, *extra])
         i = end
     out.extend(groups[i:])

@@ -117,6 +117,7 @@ def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool
 
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
     stored = snap.searcher.stored_fields(docnum)
+    wanted = wanted.at(int(snap.published[docnum]))
     if with_html:
         lead, body = stored.get("lead", ""), stored.get("body", "")
         title_html = highlight(stored.get("title", ""), wanted)

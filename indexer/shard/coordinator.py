@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.search.filters import facet_rows
 from indexer.shard.scatter import (
     ShardPart,
     ShardStats,
@@ -167,8 +168,7 @@ def _merge_facets(parts: list[dict[str, dict[str, int]]]) -> dict[str, list[dict
         for p in parts:
             for value, c in p.get(name, {}).items():
                 counts[value] = counts.get(value, 0) + c
-        order = sorted(counts, key=lambda v: (-counts[v], v))
-        out[name] = [{"value": v, "count": counts[v]} for v in order[:FACET_TOP] if counts[v]]
+        out[name] = facet_rows(name, counts, FACET_TOP)
     return out
 
 

@@ -22,7 +22,7 @@ from indexer.fields import STORED_FIELDS
 from indexer.models import Article, Problem
 from indexer.schema import EXACT, FOLDED, FORMAT_VERSION, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
 from indexer.store import patches
-from indexer.text.regions import detect_regions
+from indexer.text.regions import tag_regions
 
 META_FILE = "timtin.json"
 
@@ -107,7 +107,8 @@ def document_fields(article: Article) -> dict:
     """The Whoosh document for one article (stored fields as in ``indexer.fields.STORED_FIELDS``)."""
     made = {  # stored values that are not an Article attribute of the same name
         "published": article.published.isoformat() if article.published else "",
-        "region": ",".join(article.regions or detect_regions(article.title, article.lead, article.body)),
+        "region": ",".join(article.regions or tag_regions(article.title, article.lead, article.body,
+                                                          article.published)),
     }
     doc = {f.name: made[f.name] if f.name in made else getattr(article, f.name) for f in STORED_FIELDS}
     doc["published_min"] = published_minutes(article.published)

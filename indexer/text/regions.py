@@ -1,14 +1,22 @@
-"""Vietnam's provinces after the 2025 merger (63 → 34): a gazetteer, article tagging and query aliases.
+"""Vietnam's provinces before and after the 2025 merger (63 → 34): a gazetteer, article tagging,
+filters and query aliases.
 
 The data (``indexer/data/provinces.json``) lists the 34 current provinces and centrally-run cities
 (Resolution 202/2025/QH15, in force since 1 July 2025), the 63 earlier provinces merged into each,
 spelling variants, and a few unambiguous cities ("Đà Lạt", "Nha Trang") as extra evidence.
 
-* :func:`detect_regions` tags an article with the current provinces it is about.  Matching is on
-  *exact* (accented, normalised) words and requires capitals in the original text, because folded
-  or lower-case names are ordinary words ("hòa bình" peace, "bình định giá" to price).
-* :func:`region_aliases`, :func:`canonical_region` and :func:`find_region_mentions` serve queries,
-  which are often typed lower-case without diacritics, so they match on *folded* words.
+* :func:`tag_regions` tags an article with the provinces it is about *as they were when it was
+  published*: one of the 63 before 1 July 2025, one of the 34 from then on, and for an undated
+  article the province its names name.  A former province whose land is now part of a larger
+  (or renamed) one is tagged "Quảng Bình (trước 7/2025)" (:func:`former_value`); one whose land is
+  unchanged keeps its name ("Hà Nội").  :func:`detect_regions` gives the current provinces.
+  Matching is on *exact* (accented, normalised) words and requires capitals in the original text,
+  because folded or lower-case names are ordinary words ("hòa bình" peace, "bình định giá" to price).
+* :func:`region_filter_value`, :func:`region_filter_values` and :func:`region_parent` serve the
+  region filter and facet: a current province stands for itself and its former parts.
+* :func:`region_alternatives`, :func:`region_aliases`, :func:`canonical_region` and
+  :func:`find_region_mentions` serve queries, which are often typed lower-case without
+  diacritics, so they match on *folded* words.
 """
 
 from __future__ import annotations
@@ -16,17 +24,24 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from indexer.analysis import CLAUSE_BREAK_RE, PART_RE, normalize_word
+from indexer.analysis import CLAUSE_BREAK_RE, PART_RE, normalize_word, syllables
 from indexer.text.acronyms import form_variants
 
 DATA_PATH = Path(__file__).parent.parent / "data" / "provinces.json"
 
 MAX_REGIONS = 3
+# The merger took effect on 1 July 2025, Vietnam time (UTC+7; naive times are read as Vietnam time).
+MERGER = datetime(2025, 7, 1, tzinfo=timezone(timedelta(hours=7)))
+MERGER_MINUTE = int(MERGER.timestamp() // 60)  # as the index's published_min column counts
+FORMER_SUFFIX = " (trước 7/2025)"  # marks a former province in tags, filters and facets
 RELATIVE_FLOOR = 0.25  # a region needs this share of the best region's evidence (unless in the title)
+
+_FOLDED_SUFFIX = ("truoc", "7/2025")
 
 # Words that, right before a name, say it is the province or its city: strong evidence.
 _STRONG_PREFIXES: tuple[tuple[str, ...], ...] = (("tỉnh",), ("thành", "phố"), ("tp",), ("thủ", "đô"))
@@ -47,6 +62,15 @@ _BLOCKED = ("Thái Bình Dương",)
 
 
 @dataclass(frozen=True, slots=True)
+class FormerProvince:
+    """One of the 63 provinces before 1 July 2025."""
+
+    name: str
+    aliases: tuple[str, ...]  # spelling variants
+    places: tuple[str, ...]  # unambiguous cities and towns in it
+
+
+@dataclass(frozen=True, slots=True)
 class Province:
     """A current province or centrally-run city, with everything that names it."""
 
@@ -56,11 +80,26 @@ class Province:
     old_names: tuple[str, ...]  # the pre-2025 provinces merged into it
     old_aliases: tuple[str, ...]  # spelling variants of those
     places: tuple[str, ...]  # unambiguous cities and towns in it
+    parts: tuple[FormerProvince, ...] = ()  # the pre-2025 provinces merged into it, in data order
 
     @property
     def names(self) -> list[str]:
         """All names for query expansion: current, aliases, old names and their variants (no places)."""
         return list(dict.fromkeys((self.name, *self.aliases, *self.old_names, *self.old_aliases)))
+
+    @property
+    def changed(self) -> bool:
+        """Whether the merger changed its land or name (its former parts are tagged apart)."""
+        return len(self.parts) != 1 or self.parts[0].name != self.name
+
+    @property
+    def core(self) -> int:
+        """The index of the former part that gave the current province its name (else 0)."""
+        return next((i for i, p in enumerate(self.parts) if p.name == self.name), 0)
+
+    def former_value(self, part: int) -> str:
+        """The tag of a former part: "Quảng Bình (trước 7/2025)"; the name itself when unchanged."""
+        return self.parts[part].name + FORMER_SUFFIX if self.changed else self.name
 
 
 class _Tok(NamedTuple):
@@ -81,6 +120,14 @@ class Gazetteer:
     blocked_exact: set[tuple[str, ...]] = field(default_factory=set)
     blocked_folded: set[tuple[str, ...]] = field(default_factory=set)
     exact_starts: set[str] = field(default_factory=set)  # first words of exact names (a quick filter)
+    # which former part each exact or folded key names (a current name: the part that gave it)
+    exact_part: dict[tuple[str, ...], int] = field(default_factory=dict)
+    folded_part: dict[tuple[str, ...], int] = field(default_factory=dict)
+    current_exact: set[tuple[str, ...]] = field(default_factory=set)  # current names and aliases
+    current_folded: set[tuple[str, ...]] = field(default_factory=set)
+    place_exact: set[tuple[str, ...]] = field(default_factory=set)  # keys that are places, not names
+    former_values: dict[str, tuple[str, int]] = field(default_factory=dict)  # tag -> (province, part)
+    by_province: dict[str, Province] = field(default_factory=dict)  # ``by_name``, built once
 
     @property
     def by_name(self) -> dict[str, Province]:
@@ -117,8 +164,11 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
             name=p["name"], kind=p["kind"], aliases=tuple(p.get("aliases", ())),
             old_names=tuple(m["name"] for m in merged),
             old_aliases=tuple(a for m in merged for a in m.get("aliases", ())),
-            places=tuple(x for m in merged for x in m.get("places", ()))))
+            places=tuple(x for m in merged for x in m.get("places", ())),
+            parts=tuple(FormerProvince(m["name"], tuple(m.get("aliases", ())), tuple(m.get("places", ())))
+                        for m in merged)))
     gz = Gazetteer(provinces)
+    gz.by_province = gz.by_name
     for p in provinces:
         for text in p.names:
             _add(gz.exact, _exact_key(text), p.name, "name")
@@ -128,6 +178,22 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
             _add(gz.exact, _exact_key(text), p.name, "place")
             for form in form_variants(text):
                 gz.folded_places.setdefault(form, p.name)
+        # the part each key names: a former name its part, a current name the part that gave it
+        for i, part in enumerate(p.parts):
+            gz.former_values.setdefault(p.former_value(i), (p.name, i))
+            for text in (part.name, *part.aliases):
+                gz.exact_part.setdefault(_exact_key(text), i)
+                for form in form_variants(text):
+                    gz.folded_part.setdefault(form, i)
+            for text in part.places:
+                gz.exact_part.setdefault(_exact_key(text), i)
+                gz.place_exact.add(_exact_key(text))
+        for text in (p.name, *p.aliases):
+            gz.exact_part.setdefault(_exact_key(text), p.core)
+            gz.current_exact.add(_exact_key(text))
+            for form in form_variants(text):
+                gz.folded_part.setdefault(form, p.core)
+                gz.current_folded.add(form)
     for text in _BLOCKED:
         gz.blocked_exact.add(_exact_key(text))
         gz.blocked_folded.update(form_variants(text))
@@ -235,6 +301,7 @@ class _Mention:
     j: int
     strong: bool  # after "tỉnh"/"TP"/"thành phố", or closing an address ("huyện X, Hà Nam")
     listed: bool = False  # one of a list or route of provinces ("Hà Nội, Hải Phòng và Đồng Nai")
+    key: tuple[str, ...] = ()  # the exact words of the name (or place) mentioned
 
 
 _LIST_GAP_RE = re.compile(r"^\s*(?:[,;/\-–—]|và|hoặc|\s)\s*$")
@@ -273,7 +340,7 @@ def _mentions(text: str) -> list[_Mention]:
         if province is not None and all(t.upper for t in toks[i:j]):
             verdict = _judge(text, toks, i)
             if verdict is not None:
-                out.append(_Mention(province, i, j, verdict))
+                out.append(_Mention(province, i, j, verdict, key=tuple(t.exact for t in toks[i:j])))
         i = j
     return _merge(text, toks, out)
 
@@ -288,11 +355,11 @@ def _merge(text: str, toks: list[_Tok], found: list[_Mention]) -> list[_Mention]
         if prev is None or not near:
             out.append(m)
             continue
-        if prev.province == m.province:
-            out[-1] = _Mention(prev.province, prev.i, m.j, prev.strong or m.strong, prev.listed)
+        if prev.province == m.province:  # "Đồng Hới, Quảng Bình": the name closing it says which
+            out[-1] = _Mention(prev.province, prev.i, m.j, prev.strong or m.strong, prev.listed, m.key)
             continue
-        out[-1] = _Mention(prev.province, prev.i, prev.j, False, True)
-        out.append(_Mention(m.province, m.i, m.j, False, True))
+        out[-1] = _Mention(prev.province, prev.i, prev.j, False, True, prev.key)
+        out.append(_Mention(m.province, m.i, m.j, False, True, m.key))
     return out
 
 
@@ -321,8 +388,33 @@ def _first_paragraph(body: str) -> str:
     return body.strip().split("\n", 1)[0]
 
 
-def region_evidence(title: str, lead: str, body: str) -> dict[str, _Evidence]:
-    """Weighted mentions of each current province, per part of the article.
+ERAS = ("after", "before", "undated")  # published from 1 July 2025 on, before it, or unknown
+
+
+def era_of(published: datetime | None) -> str:
+    """The era of an article published at ``published`` (naive: Vietnam time)."""
+    if published is None:
+        return "undated"
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=MERGER.tzinfo)
+    return "after" if published >= MERGER else "before"
+
+
+def _tag(m: _Mention, era: str) -> str:
+    """The value a mention is tagged with in ``era`` (see ``ERAS``)."""
+    gz = gazetteer()
+    p = gz.by_province[m.province]
+    if era == "after":
+        return p.name
+    part = gz.exact_part.get(m.key, p.core)
+    if era == "undated" and (m.key in gz.current_exact or (m.key in gz.place_exact and part == p.core)):
+        return p.name  # an undated article naming the current province (or a place of its core)
+    return p.former_value(part)
+
+
+def region_evidence(title: str, lead: str, body: str, era: str = "after") -> dict[str, _Evidence]:
+    """Weighted mentions of each province, per part of the article: current provinces (``era``
+    "after"), or the provinces of the time (see ``tag_regions``).
 
     Without a lead, the body's first paragraph stands in for it.  A province in a list or route of
     others ("Hà Nội, Hải Phòng và Đồng Nai") counts half and is never strong evidence.
@@ -338,7 +430,7 @@ def region_evidence(title: str, lead: str, body: str) -> dict[str, _Evidence]:
         for m in _mentions(text or ""):
             if china and m.province == "Ninh Bình" and "Hà Nam" in text:
                 continue  # Henan (Hà Nam), a province of China
-            ev = found.setdefault(m.province, _Evidence())
+            ev = found.setdefault(_tag(m, era), _Evidence())
             setattr(ev, part, getattr(ev, part) + (0.5 if m.listed else 1.0))
             ev.strong += m.strong
             ev.first = min(ev.first, order)
@@ -346,17 +438,111 @@ def region_evidence(title: str, lead: str, body: str) -> dict[str, _Evidence]:
     return found
 
 
-def detect_regions(title: str, lead: str, body: str, limit: int = MAX_REGIONS) -> list[str]:
-    """Current provinces (display names) the article is about, most evident first, at most ``limit``.
+def tag_regions(title: str, lead: str, body: str, published: datetime | None,
+                limit: int = MAX_REGIONS) -> list[str]:
+    """The provinces an article is about as they were when it was published, at most ``limit``.
+
+    From 1 July 2025 on, the 34 current provinces ("Gia Lai"); before, the 63 former ones, a
+    former one whose land or name changed marked "Bình Định (trước 7/2025)", "Gia Lai (trước
+    7/2025)"; undated, the province each name names (a current name its current province, a
+    former one its former province).
+    """
+    return detect_regions(title, lead, body, limit, era_of(published))
+
+
+def detect_regions(title: str, lead: str, body: str, limit: int = MAX_REGIONS, era: str = "after") -> list[str]:
+    """Current provinces (display names) the article is about, most evident first, at most ``limit``;
+    with ``era`` "before" or "undated", the provinces of that time (see ``tag_regions``).
 
     A province counts when named in the title or lead, twice in the body, or once in the body as
     "tỉnh X", "TP X", "thành phố X" or at the end of an address; a province with under a quarter of
     the best one's evidence and no title mention is a passing mention and is dropped.
     """
-    found = region_evidence(title, lead, body)
+    found = region_evidence(title, lead, body, era)
     top = max((ev.score for ev in found.values()), default=0.0)
     kept = [(name, ev) for name, ev in found.items()
             if (ev.title or ev.lead or ev.body >= 2 or ev.strong >= 1)
             and (ev.title or ev.score >= RELATIVE_FLOOR * top)]
     kept.sort(key=lambda x: (-x[1].score, x[1].first))
     return [name for name, _ in kept[:limit]]
+
+
+# -- filters and facets --------------------------------------------------------------------------
+
+
+def former_value(name: str) -> str | None:
+    """The tag of the former province ``name`` names (any spelling): "quang binh" → "Quảng Bình
+    (trước 7/2025)", "Hà Nội" → "Hà Nội" (unchanged by the merger); None if it names none."""
+    province = canonical_region(name)
+    if province is None:
+        return None
+    return gazetteer().by_province[province].former_value(_part_of(name))
+
+
+def _part_of(name: str) -> int:
+    gz = gazetteer()
+    got = gz.exact_part.get(_exact_key(name))
+    if got is None:
+        got = next((gz.folded_part[f] for f in form_variants(name) if f in gz.folded_part), None)
+    return got if got is not None else gz.by_province[canonical_region(name) or ""].core
+
+
+def region_filter_value(name: str) -> str | None:
+    """The region filter value a name denotes, None if it names no province.
+
+    A current province's name (any spelling, or a name of the part that gave it its name: "Sài
+    Gòn") gives the current province, which selects its former parts too (``region_filter_values``):
+    "quang tri" → "Quảng Trị".  Another former province's name, or any name followed by "(trước
+    7/2025)", gives that former province: "Quảng Bình" → "Quảng Bình (trước 7/2025)".
+    """
+    text = name.strip()
+    words = syllables(text)
+    former = tuple(w.folded for w in words[-2:]) == _FOLDED_SUFFIX
+    if former:
+        text = text[: words[-2].start].rstrip(" (").strip()
+    province = canonical_region(text)
+    if province is None:
+        return None
+    if not former and _part_of(text) == gazetteer().by_province[province].core:
+        return province
+    return former_value(text)
+
+
+def region_filter_values(value: str) -> list[str]:
+    """The tags a region filter value selects: a current province's own and its former parts'."""
+    p = gazetteer().by_province.get(value)
+    if p is None or not p.changed:
+        return [value]
+    return [value, *(p.former_value(i) for i in range(len(p.parts)))]
+
+
+def region_parent(value: str) -> str | None:
+    """The current province a former province's tag is grouped under, else None:
+    "Quảng Bình (trước 7/2025)" → "Quảng Trị"."""
+    hit = gazetteer().former_values.get(value)
+    return hit[0] if hit is not None and hit[0] != value else None
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+
+def region_alternatives(name: str) -> list[tuple[str, bool]]:
+    """Other names a query naming a province should also find: ``(text, after_merger_only)``.
+
+    A current province's name (or a name of the part that gave it its name) finds every name of
+    it and of its former parts, at any date ("Quảng Trị" → "Quảng Bình").  A former province's
+    name finds its own other spellings at any date, and its successor's names only in articles
+    published after the merger ("Quảng Bình" → "Quảng Trị" from 1 July 2025 on).  The typed name
+    comes first; [] when ``name`` names no province.
+    """
+    province = canonical_region(name)
+    if province is None:
+        return []
+    p = gazetteer().by_province[province]
+    part = _part_of(name)
+    if part == p.core or not p.changed:  # the former parts' names first: they must not be cut
+        others = [q for i, q in enumerate(p.parts) if i != p.core]
+        names = (p.name, *(q.name for q in others), *p.aliases, *p.old_aliases)
+        return [(n, False) for n in dict.fromkeys((*names, *p.names))]
+    own = p.parts[part]
+    return [*((n, False) for n in (own.name, *own.aliases)), *((n, True) for n in (p.name, *p.aliases))]
