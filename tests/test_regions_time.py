@@ -132,6 +132,13 @@ def test_a_former_name_finds_its_successor_only_after_the_merger(indexes: tuple[
     assert "qt-2013" not in [h.id for h in both.hits]
 
 
+def test_date_sorts_count_province_alternatives_in_their_time(indexes: tuple[Path, Path]) -> None:
+    single, _ = indexes
+    newest = [h.id for h in run(single, "lũ Quảng Bình", sort="newest").hits]
+    assert newest[0] == "qt-2025" and "qt-2013" not in newest and newest[-1] == "qb-undated"
+    assert {"qb-2013", "qt-2013", "qt-2025"} <= set(h.id for h in run(single, "lũ Quảng Trị", sort="oldest").hits)
+
+
 def test_a_current_name_finds_its_former_parts_below_exact_mentions(indexes: tuple[Path, Path]) -> None:
     single, _ = indexes
     got = [h.id for h in run(single, "lũ Quảng Trị").hits]
