@@ -400,6 +400,13 @@ def era_of(published: datetime | None) -> str:
     return "after" if published >= MERGER else "before"
 
 
+def _names_former_part(m: _Mention) -> bool:
+    """Whether a mention names a former province now part of another one ("Bình Định")."""
+    gz = gazetteer()
+    p = gz.by_province[m.province]
+    return m.key not in gz.place_exact and gz.exact_part.get(m.key, p.core) != p.core
+
+
 def _tag(m: _Mention, era: str) -> str:
     """The value a mention is tagged with in ``era`` (see ``ERAS``)."""
     gz = gazetteer()
@@ -424,17 +431,22 @@ def region_evidence(title: str, lead: str, body: str, era: str = "after") -> dic
         lead = _first_paragraph(body)
         body = body.strip()[len(lead) :]
     china = "Trung Quốc" in title or "Trung Quốc" in lead or "Trung Quốc" in body
-    found: dict[str, _Evidence] = {}
-    order = 0
+    mentions: list[tuple[str, _Mention]] = []
     for part, text in (("title", title), ("lead", lead), ("body", body)):
         for m in _mentions(text or ""):
             if china and m.province == "Ninh Bình" and "Hà Nam" in text:
                 continue  # Henan (Hà Nam), a province of China
-            ev = found.setdefault(_tag(m, era), _Evidence())
-            setattr(ev, part, getattr(ev, part) + (0.5 if m.listed else 1.0))
-            ev.strong += m.strong
-            ev.first = min(ev.first, order)
-            order += 1
+            mentions.append((part, m))
+    if era == "undated" and any(_names_former_part(m) for _, m in mentions):
+        era = "before"  # an undated article naming "Bình Định" uses the names from before the merger
+    found: dict[str, _Evidence] = {}
+    order = 0
+    for part, m in mentions:
+        ev = found.setdefault(_tag(m, era), _Evidence())
+        setattr(ev, part, getattr(ev, part) + (0.5 if m.listed else 1.0))
+        ev.strong += m.strong
+        ev.first = min(ev.first, order)
+        order += 1
     return found
 
 
@@ -444,8 +456,9 @@ def tag_regions(title: str, lead: str, body: str, published: datetime | None,
 
     From 1 July 2025 on, the 34 current provinces ("Gia Lai"); before, the 63 former ones, a
     former one whose land or name changed marked "Bình Định (trước 7/2025)", "Gia Lai (trước
-    7/2025)"; undated, the province each name names (a current name its current province, a
-    former one its former province).
+    7/2025)".  Undated, by the names it uses: naming a former province now part of another
+    ("Bình Định"), it is read as from before the merger; otherwise each name gives the province
+    it names (a current name its current province: "Gia Lai").
     """
     return detect_regions(title, lead, body, limit, era_of(published))
 
