@@ -122,3 +122,10 @@ def test_page_marks_undated_articles(client: FlaskClient) -> None:
     data = client.get("/search", query_string={"q": "giá vàng", "sort": "newest"}).get_json()
     assert data["total"] == data["all_words"] == 6
     assert data["results"][-1]["published"] is None
+
+
+def test_a_date_sort_without_articles_having_every_word_points_to_relevance(client: FlaskClient) -> None:
+    # "vắng giả": only weak-1 and weak-4 have both exact forms; "vắng giá" none: relevance still lists some
+    text = client.get("/", query_string={"q": "vắng giá", "sort": "newest"}).get_data(as_text=True)
+    assert "Không tìm thấy bài nào" in text and "xếp theo mức liên quan" in text
+    assert client.get("/search", query_string={"q": "vắng giá"}).get_json()["total"] > 0
