@@ -66,11 +66,6 @@ class ParsedQuery:
         return [w for g in self.groups for item in g if item.after is None or published >= item.after
                 for w in item.words]
 
-    @property
-    def dated(self) -> bool:
-        """Whether some alternative counts only in articles published from a date on."""
-        return any(item.after is not None for g in self.groups for item in g)
-
 
 def required(group: list[Item]) -> bool:
     """Explicit OR groups and quoted phrases must match; expanded words need not."""
