@@ -61,10 +61,12 @@ def test_filter_values_and_parents() -> None:
 
 
 def test_query_alternatives_of_former_and_current_names() -> None:
-    assert region_alternatives("quang binh") == [("Quảng Bình", False), ("Quảng Trị", True)]
-    assert ("Quảng Bình", False) in region_alternatives("Quảng Trị")
-    hcm = [name for name, _ in region_alternatives("TP HCM")[:6]]
+    assert region_alternatives("quang binh") == [("Quảng Trị", True)]  # not its sibling "Quảng Bình"
+    assert region_alternatives("Hà Nam") == [("Ninh Bình", True)]  # not its sibling "Nam Định"
+    assert region_alternatives("Quảng Trị") == [("Quảng Bình", False)]
+    hcm = [name for name, _ in region_alternatives("TP HCM", limit=3)]
     assert {"Bình Dương", "Bà Rịa – Vũng Tàu"} <= set(hcm)  # former parts are never cut off
+    assert "Bình Dương" not in [name for name, _ in region_alternatives("Sài Gòn")]  # the city itself
     # the successor counts only from the merger on
     group = next(g for g in parse_query("lũ quảng bình").groups if len(g) > 1)
     assert [(i.after is not None) for i in group] == [False, True]

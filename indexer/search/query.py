@@ -121,17 +121,12 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
     folded = [w.folded for w in words]
     spans: list[tuple[int, int, list[tuple[str, int | None]]]] = []
     for i, j, expansions in load_synonyms().expansions(folded):
-        spans.append((i, j, [(" ".join(a), None) for a in expansions]))
+        acronyms: list[tuple[str, int | None]] = [(" ".join(a), None) for a in expansions]
+        spans.append((i, j, acronyms[:MAX_ALTERNATIVES]))
     for i, j, _ in find_region_mentions(folded):
         # a former province's successor counts only in articles published after the merger
-        seen = {" ".join(folded[i:j])}
-        alts: list[tuple[str, int | None]] = []
-        for text, after_merger in region_alternatives(" ".join(w.exact for w in words[i:j])):
-            key = " ".join(t.folded for t in syllables(text))
-            if key not in seen:
-                seen.add(key)
-                alts.append((text, MERGER_MINUTE if after_merger else None))
-        spans.append((i, j, alts))
+        named = region_alternatives(" ".join(w.exact for w in words[i:j]), MAX_ALTERNATIVES)
+        spans.append((i, j, [(text, MERGER_MINUTE if after else None) for text, after in named]))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[list[Item]] = []
     i = 0
@@ -140,7 +135,7 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
             continue
         out.extend(groups[i:start])
         typed = Item(tuple(words[start:end])) if end - start > 1 else groups[start][0]
-        extra = [a for a in (_alternative(t, after) for t, after in alts[:MAX_ALTERNATIVES]) if a]
+        extra = [a for a in (_alternative(t, after) for t, after in alts) if a]
         out.append([typed, *extra])
         i = end
     out.extend(groups[i:])

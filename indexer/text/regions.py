@@ -539,23 +539,35 @@ def region_parent(value: str) -> str | None:
 # -- queries -------------------------------------------------------------------------------------
 
 
-def region_alternatives(name: str) -> list[tuple[str, bool]]:
-    """Other names a query naming a province should also find: ``(text, after_merger_only)``.
+def region_alternatives(name: str, limit: int = 6) -> list[tuple[str, bool]]:
+    """Other names a query naming a province should also find: ``(text, after_merger_only)``,
+    the typed form left out; [] when ``name`` names no province.
 
-    A current province's name (or a name of the part that gave it its name) finds every name of
-    it and of its former parts, at any date ("Quảng Trị" → "Quảng Bình").  A former province's
+    A current province's name ("Quảng Trị", "TP.HCM") finds its names in data order (at most
+    ``limit``) and every former part's name, at any date ("Quảng Bình").  A former province's
     name finds its own other spellings at any date, and its successor's names only in articles
-    published after the merger ("Quảng Bình" → "Quảng Trị" from 1 July 2025 on).  The typed name
-    comes first; [] when ``name`` names no province.
+    published after the merger ("Quảng Bình" → "Quảng Trị" from 1 July 2025 on).  The part that
+    gave the current province its name ("Sài Gòn", "Thừa Thiên Huế") is the same place under
+    either name: it finds the current names at any date (at most ``limit``).
     """
     province = canonical_region(name)
     if province is None:
         return []
-    p = gazetteer().by_province[province]
+    gz = gazetteer()
+    p = gz.by_province[province]
     part = _part_of(name)
-    if part == p.core or not p.changed:  # the former parts' names first: they must not be cut
-        others = [q for i, q in enumerate(p.parts) if i != p.core]
-        names = (p.name, *(q.name for q in others), *p.aliases, *p.old_aliases)
-        return [(n, False) for n in dict.fromkeys((*names, *p.names))]
+    typed = " ".join(t.folded for t in syllables(name))
+
+    def others(names: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+        return [(n, a) for n, a in names if " ".join(t.folded for t in syllables(n)) != typed]
+
+    if part == p.core or not p.changed:
+        out = others([(n, False) for n in p.names])[:limit]
+        current = _exact_key(name) in gz.current_exact or any(f in gz.current_folded for f in form_variants(name))
+        if current:  # every former part, even beyond the limit
+            out += [(q.name, False) for i, q in enumerate(p.parts)
+                    if i != p.core and (q.name, False) not in out]
+        return out
     own = p.parts[part]
-    return [*((n, False) for n in (own.name, *own.aliases)), *((n, True) for n in (p.name, *p.aliases))]
+    return others([*((n, False) for n in (own.name, *own.aliases)), *((n, True) for n in (p.name, *p.aliases))])[
+        :limit]
