@@ -79,7 +79,9 @@ _SCHEMAS: dict[str, Any] = {
             "all_words": {"type": "integer", "minimum": 0,
                           "description": "Articles (after the filters) with every query word: each word typed "
                                          "with diacritics in that exact form, each other word in any form; an "
-                                         "acronym's expansion or another name of a province counts for it. "
+                                         "acronym's expansion or another name of a province counts for it; for "
+                                         "several words, some of them side by side as typed (\"giá vàng\", "
+                                         "not \"giá\" and \"vàng\" apart). "
                                          "The date sorts list these, and the facets count them."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},

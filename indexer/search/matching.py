@@ -4,7 +4,9 @@ An article matches when it has the required words (all of them for one or two wo
 ``Ranking.min_match`` of them for more; most of them when none has all), its phrases and none
 of the excluded words.  Its *strong* match (``Matched.strong``) is stricter: every group of the
 query present (an acronym's expansion or a province's other name counts), each word typed with
-diacritics in that exact form; the date sorts list and the facets count only those.
+diacritics in that exact form, and, for a query of several words, some of them side by side as
+typed (two consecutive words, or a phrase, name or alternative of several): "giá vàng" and not
+"giá" here and "vàng" (a gold medal) there.  The date sorts list and the facets count only those.
 
 The score adds to the BM25 evidence (``indexer.search.ranking``) the phrase bonus, the coverage
 of the query's words (in the title above all) and a mild preference for recent articles.
@@ -98,7 +100,13 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
     title_cover = np.zeros(size, dtype=np.float32)
     required_mask = np.ones(size, dtype=bool)
     strong = np.ones(size, dtype=bool)
-    exact = any(w.accented for w in parsed.typed_words())  # the query was typed with diacritics
+    typed = parsed.typed_words()
+    exact = any(w.accented for w in typed)  # the query was typed with diacritics
+    # some of the query's words side by side: two words typed next to each other, or the words of
+    # a phrase, a province's name or an alternative ("giá vàng", not "giá" and "vàng" apart)
+    near = np.zeros(size, dtype=bool)
+    for first, second in zip(typed, typed[1:]):
+        near |= snap.term_mask(PAIRS, pair_key(first.folded, second.folded))
     for group in parsed.groups:
         anywhere = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
@@ -128,6 +136,8 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
                 for w in item.words:
                     if w.accented:
                         item_strong &= word_mask(snap, w, exact=True)
+            if len(item.words) > 1 and len(typed) > 1:
+                near |= item_any if item.phrase else item_any & adjacent_mask(snap, item.words)
             anywhere |= item_any
             in_title |= item_title
             group_strong |= item_strong
@@ -152,6 +162,8 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
         matched = required_mask & (cover >= 1)
         relaxed = True
     strong &= required_mask & snap.live
+    if len(typed) > 1:
+        strong &= near
     for item in parsed.excluded:
         if item.phrase:
             kept = ~phrase_mask(snap, item)
