@@ -128,7 +128,9 @@ def test_converting_the_committed_format_1_index_gives_what_a_build_writes(tmp_p
         out = []
         with open_index(index_dir, create=False).reader() as reader:
             for segment, _ in reader.leaf_readers():
-                for fieldname in sorted(segment.indexed_field_names()):
+                # region tags follow the tagging rules of the code that built the index (provinces as of
+                # publication since issue 15): the committed index keeps the tags it was built with
+                for fieldname in sorted(set(segment.indexed_field_names()) - {"region"}):
                     for term in segment.lexicon(fieldname):
                         out.append((fieldname, term, compact.read_term(segment, fieldname, term)))
         return out
