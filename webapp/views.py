@@ -12,6 +12,7 @@ from markupsafe import Markup
 from indexer.assist.related import related
 from indexer.config import VN_TZ
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
+from indexer.text.clean import display_title
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 
@@ -52,6 +53,9 @@ def vn_date(value: str | None, with_time: bool = False) -> str:
     if with_time and (when.hour or when.minute):
         text += when.strftime(" %H:%M")
     return text
+
+
+views.add_app_template_filter(display_title, "display_title")
 
 
 @views.app_template_filter("iso_date")

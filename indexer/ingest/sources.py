@@ -13,6 +13,9 @@ Decisions worth knowing:
   costs only that line.  Text that looks like legacy TCVN3/VNI Vietnamese (see :mod:`indexer.text.legacy`)
   is converted when confident, otherwise reported as ``looks like TCVN3/VNI legacy encoding``.
 * Every field is NFC-normalised, stripped, has NUL removed and ``\\r\\n`` turned into ``\\n``.
+  Title, lead, body and author are cleaned of HTML (:func:`indexer.text.clean.clean_markup`: tags
+  removed, character references such as ``&gt;`` decoded), for display and search alike; a required
+  field left empty by that is a problem.
 * A record with a missing, empty or non-string ``id``/``title``/``body``, or a non-string optional
   field, is a problem.  Numeric JSON ids are accepted as strings.  An unparseable ``published``
   string is dropped silently (``published=None``).
@@ -39,6 +42,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from indexer.models import Article, Problem
+from indexer.text.clean import clean_markup
 from indexer.text.legacy import LEGACY_NAMES, assess_legacy, convert_legacy
 
 __all__ = [
@@ -61,6 +65,7 @@ _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, cod
 REQUIRED_FIELDS = ("id", "title", "body")
 OPTIONAL_FIELDS = ("lead", "url", "source", "category", "author")
 _LEGACY_FIELDS = ("title", "lead", "body", "source", "category", "author")
+_MARKUP_FIELDS = {"title": True, "lead": False, "body": False, "author": True}  # cleaned of HTML; True: one line
 
 BYLINE_MAX_CHARS = 40
 BYLINE_MAX_WORDS = 6
@@ -224,9 +229,10 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
             value = str(value)
         if not isinstance(value, str):
             return f"field {name!r} must be a string, not {_type_name(value)}"
-        value = _clean(value)
+        cleaned = _clean(value)
+        value = clean_markup(cleaned, one_line=_MARKUP_FIELDS[name]) if name in _MARKUP_FIELDS else cleaned
         if not value:
-            return f"empty {name!r}"
+            return f"empty {name!r}" + (" once HTML markup is removed" if cleaned else "")
         fields[name] = value
     for name in OPTIONAL_FIELDS:
         value = obj.get(name)
@@ -234,7 +240,10 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
             continue
         if not isinstance(value, str):
             return f"field {name!r} must be a string, not {_type_name(value)}"
-        fields[name] = _clean(value)
+        value = _clean(value)
+        if name in _MARKUP_FIELDS:
+            value = clean_markup(value, one_line=_MARKUP_FIELDS[name])
+        fields[name] = value
     published = None
     raw_date = obj.get("published")
     if raw_date is not None:

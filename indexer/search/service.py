@@ -24,6 +24,7 @@ from indexer.search.query import parse_query
 from indexer.search.ranking import Ranking, rerank_titles
 from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
+from indexer.text.clean import display_title
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
@@ -106,7 +107,8 @@ def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool
 
 
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
-    stored = snap.searcher.stored_fields(docnum)
+    stored = dict(snap.searcher.stored_fields(docnum))
+    stored["title"] = display_title(stored.get("title", ""))  # the full title is searched, a long one shown cut
     if with_html:
         lead, body = stored.get("lead", ""), stored.get("body", "")
         title_html = highlight(stored.get("title", ""), wanted)
