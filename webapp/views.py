@@ -13,6 +13,7 @@ from indexer.assist.related import related
 from indexer.config import VN_TZ
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
 from indexer.text.clean import display_title
+from indexer.text.names import display_name
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 
@@ -93,10 +94,11 @@ class Facet:
 def _facets(result: SearchResult, req: SearchRequest) -> list[Facet]:
     out = []
     for name in FACET_FIELDS:
-        selected = getattr(req, name)
+        selected = list(dict.fromkeys(display_name(name, v) for v in getattr(req, name)))  # either form
         counts = {f["value"]: f["count"] for f in result.facets.get(name, [])}
-        values = [(v, c, v in selected) for v, c in counts.items()]
-        values += [(v, 0, True) for v in selected if v not in counts]  # keep them uncheckable
+        values = [(v, c, display_name(name, v) in selected) for v, c in counts.items()]
+        shown = {display_name(name, v) for v in counts}
+        values += [(v, 0, True) for v in selected if v not in shown]  # keep them uncheckable
         if values:
             out.append(Facet(name, FACET_LABELS[name], values))
     return out

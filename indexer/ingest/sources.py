@@ -15,7 +15,8 @@ Decisions worth knowing:
 * Every field is NFC-normalised, stripped, has NUL removed and ``\\r\\n`` turned into ``\\n``.
   Title, lead, body and author are cleaned of HTML (:func:`indexer.text.clean.clean_markup`: tags
   removed, character references such as ``&gt;`` decoded), for display and search alike; a required
-  field left empty by that is a problem.
+  field left empty by that is a problem.  Sources and categories get their display names
+  (:mod:`indexer.text.names`: "vnexpress.net" → "VnExpress", "ThoiSu" → "Thời sự").
 * A record with a missing, empty or non-string ``id``/``title``/``body``, or a non-string optional
   field, is a problem.  Numeric JSON ids are accepted as strings.  An unparseable ``published``
   string is dropped silently (``published=None``).
@@ -44,6 +45,7 @@ from typing import Any, BinaryIO
 from indexer.models import Article, Problem
 from indexer.text.clean import clean_markup
 from indexer.text.legacy import LEGACY_NAMES, assess_legacy, convert_legacy
+from indexer.text.names import category_name, source_name
 
 __all__ = [
     "FORMATS",
@@ -260,6 +262,10 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
         for name in _LEGACY_FIELDS:
             if name in fields:
                 fields[name] = convert_legacy(fields[name], enc)
+    if fields.get("source"):
+        fields["source"] = source_name(fields["source"])
+    if fields.get("category"):
+        fields["category"] = category_name(fields["category"])
     return Article(fields["id"], fields["title"], fields["body"], published=published,
                    **{name: fields[name] for name in OPTIONAL_FIELDS if name in fields})  # type: ignore[arg-type]
 

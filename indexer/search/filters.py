@@ -11,6 +11,7 @@ from indexer.config import VN_TZ
 from indexer.fields import FACET_FIELDS
 from indexer.schema import NO_DATE
 from indexer.store.engine import Snapshot
+from indexer.text.names import name_forms
 
 if TYPE_CHECKING:
     from indexer.search.service import SearchRequest
@@ -32,7 +33,8 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
         if values and name != skip:
             any_of = np.zeros(snap.size, dtype=bool)
             for v in values:
-                any_of |= snap.term_mask(name, v)
+                for form in name_forms(name, v):  # "vnexpress.net" finds "VnExpress" (and older indexes' forms)
+                    any_of |= snap.term_mask(name, form)
             mask &= any_of
     if req.date_from:
         mask &= snap.published >= _minutes(req.date_from)
