@@ -393,7 +393,7 @@ def test_search_page_in_chromium(server: Server) -> None:
             page.get_by_role("checkbox", name="VnExpress").check()
             page.wait_for_url("**source=VnExpress**")
             expect(page.locator(".hit .source").first).to_have_text("VnExpress")
-            page.locator(".hit-links a").first.click()
+            page.locator(".hit-title a").first.click()
             page.wait_for_url("**/articles/tin-*")
             expect(page.locator("h1")).to_contain_text("Giá xăng")
             assert problems == []

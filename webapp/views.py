@@ -59,6 +59,12 @@ def vn_date(value: str | None, with_time: bool = False) -> str:
 views.add_app_template_filter(display_title, "display_title")
 
 
+@views.app_template_filter("longest_word")
+def longest_word(text: str) -> int:
+    """Characters in the longest word of ``text`` (a facet value that long may break inside it)."""
+    return max((len(w) for w in text.split()), default=0)
+
+
 @views.app_template_filter("iso_date")
 def iso_date(value: str | None) -> str:
     when = _published(value)
