@@ -165,7 +165,12 @@ def test_a_long_title_is_shown_cut_and_searched_whole(
     (hit,) = search(SearchRequest(q="Bộ trưởng Nguyễn Văn An"), index).hits
     assert "<mark>" in hit.title_html and hit.title_html.endswith("…")
 
-    client = webapp.create_app(str(index)).test_client()
+    app = webapp.create_app(str(index))
+    assert app.extensions["timtin_assist"].wait(60)
+    client = app.test_client()
+    got = client.get("/suggest", query_string={"q": "bộ trưởng nguyễn"}).get_json()["suggestions"]
+    titles = [s["text"] for s in got if s["kind"] == "title"]
+    assert titles == [display_title(LONG_TITLE)]  # autocomplete offers the cut title too
     doc = client.get("/search", query_string={"q": "kỳlạđặcbiệt"}).get_json()
     assert doc["results"][0]["title"] == display_title(LONG_TITLE)
     page = client.get("/articles/long-1").get_data(as_text=True)
