@@ -196,8 +196,8 @@ def test_sharded_search_equals_single_index(indexes: tuple[Path, Path], q: str) 
 
 def test_equal_scores_are_ordered_by_id_in_one_index_and_in_shards(tmp_path: Path) -> None:
     """The same story under 8 ids (equal scores): one order, by id, whatever the layout or indexing order."""
-    story = [Article(id=f"ban-sao-{c}", title="Lũ quét ở Mù Cang Chải", body="Lũ quét cuốn trôi nhà dân ở Mù Cang Chải.",
-                     published=datetime(2024, 9, 10, 8, tzinfo=VN)) for c in "hcfadgbe"]
+    story = [Article(id=f"ban-sao-{c}", title="Lũ quét ở Mù Cang Chải", published=datetime(2024, 9, 10, 8, tzinfo=VN),
+                     body="Lũ quét cuốn trôi nhà dân ở Mù Cang Chải.") for c in "hcfadgbe"]
     others = [Article(id=f"khac-{i}", title=f"Tin khác {i}", body="Mưa lớn ở vùng cao.") for i in range(6)]
     write_articles(tmp_path / "forward", story + others)
     write_articles(tmp_path / "backward", list(reversed(story)) + others)
