@@ -731,7 +731,7 @@ def read_body(data: bytes, *, ndjson: bool, name: str = "body",
     array (1 for a single object), None for NDJSON (its line says it), for a problem with the whole
     body (``line`` 0) and for a syntax error that ends the array.
     """
-    reader = _Reader()
+    reader = _Reader(fill_id)
     if ndjson:
         for record in reader.read_jsonl_stream(io.BytesIO(data), name):
             yield None, record
