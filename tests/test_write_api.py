@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 
 import webapp
 from indexer.cli import main
+from indexer.models import Problem
 from indexer.keys import create_key, find_key, keys_path, read_keys, revoke_key
 from indexer.shard.dispatch import write_index
 from indexer.shard.manifest import read_manifest, shard_dirs, shard_of
@@ -130,7 +131,8 @@ def test_keys_file_from_the_environment(index: Path, tmp_path: Path, monkeypatch
 
 def test_concurrent_key_changes_lose_nothing(index: Path) -> None:
     """Eight processes create keys at once: the lock around the keys file keeps every one."""
-    code = ("import sys; from indexer.keys import create_key; from pathlib import Path; "
+    code = ("import sys; from indexer.models import Problem
+from indexer.keys import create_key; from pathlib import Path; "
             "print(create_key(Path(sys.argv[1]), sys.argv[2], 'write'))")
     path = index / "keys.json"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), f"k{i}"], cwd=ROOT, stdout=subprocess.PIPE,
@@ -246,8 +248,10 @@ def test_post_reasons_are_those_of_file_ingestion(client: FlaskClient, keys: dic
     data = b"\n".join(records) + b"\n"
     path = tmp_path / "same.jsonl"
     path.write_bytes(data)
-    from_file = [(p.line, p.reason.replace(str(path), "body")) for p in read_articles([path]) if not hasattr(p, "title")]
-    resp = client.post("/api/articles", data=data, headers={**auth(keys["write"]), "Content-Type": "application/x-ndjson"})
+    from_file = [(p.line, p.reason.replace(str(path), "body"))
+                 for p in read_articles([path]) if isinstance(p, Problem)]
+    resp = client.post("/api/articles", data=data,
+                       headers={**auth(keys["write"]), "Content-Type": "application/x-ndjson"})
     from_api = [(e["line"], e["reason"]) for e in resp.get_json()["errors"]]
     assert from_api == from_file and len(from_api) == 5
 
