@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 
 import webapp
 from indexer.cli import main
-from indexer.models import Problem
 from indexer.keys import create_key, find_key, keys_path, read_keys, revoke_key
+from indexer.models import Problem
 from indexer.shard.dispatch import write_index
 from indexer.shard.manifest import read_manifest, shard_dirs, shard_of
 from indexer.store.index import open_index, write_articles
@@ -131,8 +131,7 @@ def test_keys_file_from_the_environment(index: Path, tmp_path: Path, monkeypatch
 
 def test_concurrent_key_changes_lose_nothing(index: Path) -> None:
     """Eight processes create keys at once: the lock around the keys file keeps every one."""
-    code = ("import sys; from indexer.models import Problem
-from indexer.keys import create_key; from pathlib import Path; "
+    code = ("import sys; from indexer.keys import create_key; from pathlib import Path; "
             "print(create_key(Path(sys.argv[1]), sys.argv[2], 'write'))")
     path = index / "keys.json"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), f"k{i}"], cwd=ROOT, stdout=subprocess.PIPE,
