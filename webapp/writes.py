@@ -144,9 +144,9 @@ def post_articles() -> Response:
     items = list(read_body(request.get_data(cache=False), ndjson=ndjson))
     articles = [r for _, r in items if isinstance(r, Article)]
     errors = _errors(items)
-    if not articles and errors and (any(e["line"] == 0 for e in errors)
-                                    or not ndjson and all("item" not in e for e in errors)):
-        # nothing but a problem with the body as a whole (empty, undecodable, not JSON, not an array)
+    if not articles and any(e["line"] == 0 or not ndjson and "item" not in e for e in errors):
+        # nothing but a problem with the body as a whole (empty, undecodable, not JSON, not an array),
+        # or with the one article it holds
         raise WriteError(400, "invalid_body", "The body could not be read: "
                          + "; ".join(f"line {e['line']}: {e['reason']}" if e["line"] else e["reason"]
                                      for e in errors))
