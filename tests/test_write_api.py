@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -461,3 +462,28 @@ def test_openapi_describes_the_articles_api(client: FlaskClient, keys: dict[str,
     check(one, "delete", client.delete("/api/articles/o1", headers=w))
     check(one, "delete", client.delete("/api/articles/o1", headers=w))
     check(one, "delete", client.delete("/api/articles/o1", headers=r))
+
+
+def test_backup_recipe_of_the_operations_doc(index: Path, keys: dict[str, str], tmp_path: Path) -> None:
+    """docs/operations.md's backup: ``flock`` on Whoosh's lock files holds the API's writes off; the copy opens."""
+    if not shutil.which("flock"):
+        pytest.skip("needs util-linux flock")
+    client = new_app(index, WRITE_LOCK_TIMEOUT=0.3).test_client()
+    dest = tmp_path / "backup"
+    copying = subprocess.Popen(["flock", "MAIN_MERGELOCK", "flock", "MAIN_WRITELOCK", "sh", "-c",
+                                f"touch {tmp_path}/locked; sleep 3; cp -a . {dest}/"], cwd=index)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "locked").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        resp = client.post("/api/articles", json={"id": "trong-luc", "title": "Trong lúc sao lưu", "body": "B"},
+                           headers=auth(keys["write"]))
+        assert resp.status_code == 503 and resp.headers["Retry-After"]
+        assert copying.wait(60) == 0
+    finally:
+        copying.kill()
+    assert open_index(dest, create=False).doc_count() == len(seed())
+    assert read_keys(dest / "keys.json") == read_keys(index / "keys.json")
+    resp = client.post("/api/articles", json={"id": "sau", "title": "Sau khi sao lưu", "body": "B"},
+                       headers=auth(keys["write"]))
+    assert resp.status_code == 200
