@@ -45,7 +45,7 @@ def seed() -> list:
 
 def new_app(index: Path, **config: object) -> Flask:
     app = webapp.create_app(str(index))
-    app.config.update(PROPAGATE_EXCEPTIONS=False, MERGE_AFTER_WRITE=False, **config)
+    app.config.update({"PROPAGATE_EXCEPTIONS": False, "MERGE_AFTER_WRITE": False, **config})
     return app
 
 
@@ -487,3 +487,20 @@ def test_backup_recipe_of_the_operations_doc(index: Path, keys: dict[str, str], 
     resp = client.post("/api/articles", json={"id": "sau", "title": "Sau khi sao lưu", "body": "B"},
                        headers=auth(keys["write"]))
     assert resp.status_code == 200
+
+
+def test_small_segments_of_many_posts_are_merged(index: Path, keys: dict[str, str]) -> None:
+    """Each POST is one commit; once there are enough small segments a ``timtin merge`` process merges them."""
+    from indexer.store.internals import index_segments
+    from webapp import writes
+
+    client = new_app(index, MERGE_AFTER_WRITE=True).test_client()
+    for n in range(6):
+        resp = client.post("/api/articles", json={"id": f"nho-{n}", "title": f"Tin nhỏ {n}", "body": "Một dòng."},
+                           headers=auth(keys["write"]))
+        assert resp.status_code == 200
+        merging = writes._merging.get(str(index))
+        if merging is not None:
+            merging.wait(120)
+    assert len(index_segments(open_index(index, create=False))) < 4
+    assert sorted(search_ids(client, "tin nho")) == [f"nho-{n}" for n in range(6)]

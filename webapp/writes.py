@@ -44,7 +44,7 @@ from indexer.shard.manifest import ShardLayoutError
 from indexer.store.index import IndexBusyError, IndexStats
 from webapp.assist import assist
 from webapp.auth import require_key
-from webapp.core import IndexUnavailable, find_article, index_dir
+from webapp.core import IndexUnavailable, find_article, index_dir, snapshot
 
 writes = Blueprint("writes", __name__)
 log = logging.getLogger("timtin.writes")
@@ -181,6 +181,9 @@ def put_article(article_id: str) -> Response:
 @writes.delete(f"{WRITE_PATH}/<path:article_id>")
 def delete_article(article_id: str) -> Response:
     key = require_key("write")
+    if snapshot().locate(article_id) is None:  # no lock, no empty commit for an unknown id
+        log.info("DELETE by key %r: 0 deleted, ids %s", key.name, json.dumps([article_id], ensure_ascii=False))
+        return _not_found(article_id)
     try:
         stats = delete_ids(index_dir(), [article_id], lock_timeout=lock_timeout())
     except IndexBusyError:
@@ -207,7 +210,8 @@ def _write(articles: list[Article], key_name: str, method: str) -> IndexStats:
     if not articles:
         return IndexStats()
     try:
-        stats = write_index(index_dir(), articles, lock_timeout=lock_timeout())
+        # one commit per request (per shard): a request refused as busy has written nothing
+        stats = write_index(index_dir(), articles, lock_timeout=lock_timeout(), commit_every=len(articles) + 1)
     except IndexBusyError:
         log.warning("%s by key %r refused: index busy (%d articles)", method, key_name, len(articles))
         raise _busy() from None
