@@ -504,3 +504,16 @@ def test_small_segments_of_many_posts_are_merged(index: Path, keys: dict[str, st
             merging.wait(120)
     assert len(index_segments(open_index(index, create=False))) < 4
     assert sorted(search_ids(client, "tin nho")) == [f"nho-{n}" for n in range(6)]
+
+
+@pytest.mark.parametrize("title", ["a", " ", "\x00", "\x01", "\u3000\u2003", "\x1f", "\t\n", " Huế ", "\u200b"])
+def test_openapi_title_pattern_is_what_ingestion_accepts(title: str) -> None:
+    """A schema-valid title is accepted and a schema-invalid one refused (what Schemathesis checks)."""
+    import re
+
+    from indexer.ingest.sources import read_body
+    from webapp.openapi import openapi_spec
+
+    pattern = openapi_spec()["components"]["schemas"]["ArticleInput"]["properties"]["title"]["pattern"]
+    [(_, record)] = read_body(json.dumps({"id": "x", "title": title, "body": "b"}).encode(), ndjson=False)
+    assert (re.search(pattern, title) is not None) == (not isinstance(record, Problem)), record

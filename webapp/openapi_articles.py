@@ -46,7 +46,9 @@ MEDIA_TYPE = _error("The body is neither `application/json` nor `application/x-n
 UNAVAILABLE = _error(f"The index is being written by another process (`index_busy`, retry after {RETRY_AFTER} s) "
                      "or is not available (`index_unavailable`).", _RETRY)
 
-_TEXT = {"type": "string", "pattern": "[^\\s\\x00]",
+# at least one character that is neither NUL nor what Python's str.strip() removes
+_VISIBLE = "[^\\x00\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+_TEXT = {"type": "string", "pattern": _VISIBLE,
          "description": "Required; NFC-normalised and trimmed, it must not be empty."}
 _OPTIONAL = {"type": ["string", "null"]}
 
@@ -70,7 +72,7 @@ def _article_input(with_id: bool) -> dict[str, Any]:
         schema["required"] = ["id", "title", "body"]
         schema["not"] = {"required": ["articles"]}  # an object with "articles" is the wrapper form
     else:
-        schema["not"] = {"required": ["id"]}
+        schema["not"] = {"anyOf": [{"required": ["id"]}, {"required": ["articles"]}]}
         schema["description"] += " The id is the one in the path (an `id` equal to it is tolerated)."
     return schema
 

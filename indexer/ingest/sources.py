@@ -275,7 +275,7 @@ class _Reader:
     def record(self, file: str, line: int, obj: object) -> _Item:
         if not isinstance(obj, dict):
             return Problem(file, line, f"record is not a JSON object (got {_json_type(obj)})")
-        if self.fill_id is not None and obj.get("id") is None:
+        if self.fill_id is not None and "id" not in obj:
             obj = {**obj, "id": self.fill_id}
         return self.emit(file, line, _make_article(obj))
 
