@@ -258,13 +258,16 @@ def test_post_reasons_are_those_of_file_ingestion(client: FlaskClient, keys: dic
 
 def test_post_refuses_what_it_cannot_read(client: FlaskClient, keys: dict[str, str]) -> None:
     w = auth(keys["write"])
-    for data in (b"", b"   ", b"not json", b'"a string"', b'{"id": 1,', b'{"id": "x", "title": "t"}', b"[1, 2"):
+    for data in (b"", b"   ", b"not json", b'"a string"', b"[1, 2", b"\xff\xfe\x00\xd8"):
         resp = client.post("/api/articles", data=data, headers={**w, "Content-Type": "application/json"})
         assert resp.status_code == 400 and error_code(resp) == "invalid_body", data
-    message = client.post("/api/articles", json={"id": "x", "title": "t"}, headers=w).get_json()["error"]["message"]
-    assert "missing required field 'body'" in message
     resp = client.post("/api/articles", data=b"[1, 2", headers={**w, "Content-Type": "application/json"})
     assert "record is not a JSON object" in resp.get_json()["error"]["message"]  # nothing indexed: 400
+    for data, reason in ((b'{"id": 1,', "malformed JSON"), (b'{"id": "x", "title": "t"}', "missing required field")):
+        resp = client.post("/api/articles", data=data, headers={**w, "Content-Type": "application/json"})
+        body = resp.get_json()  # a lone refused article: reported like any refused record
+        assert resp.status_code == 200 and body["skipped"] == 1 and body["indexed"] == 0, data
+        assert body["errors"][0]["item"] == 1 and body["errors"][0]["reason"].startswith(reason)
     resp = client.post("/api/articles", data=b"id,title,body\n", headers={**w, "Content-Type": "text/csv"})
     assert resp.status_code == 415 and error_code(resp) == "unsupported_media_type"
     resp = client.post("/api/articles", json=[], headers=w)

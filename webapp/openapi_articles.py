@@ -114,14 +114,17 @@ _ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "s
 PATHS: dict[str, Any] = {
     "/api/articles": {"post": {
         "operationId": "publishArticles", "summary": "Add or replace articles",
-        "description": "One article, a JSON array of articles (or `{\"articles\": [...]}`), or NDJSON. Each "
-                       "record is validated as `timtin index` validates a file's; good records are indexed "
-                       "even when others are refused, and are searchable when the answer arrives. A body that "
-                       f"cannot be read at all is a 400. At most {MAX_WRITE_BODY} bytes.",
+        "description": "One article, a JSON array of articles (or `{\"articles\": [...]}`), or NDJSON; "
+                       "each article as `ArticleInput` describes it. Each record is validated as `timtin "
+                       "index` validates a file's; good records are indexed even when others are refused "
+                       "(listed in `errors`), and are searchable when the answer arrives. A body that cannot "
+                       f"be read as articles at all is a 400. At most {MAX_WRITE_BODY} bytes.",
         "security": WRITE_SECURITY,
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"anyOf": [
-                _ref("ArticleInput"),
+                {"type": "object", "not": {"required": ["articles"]},
+                 "description": "One article, as `ArticleInput` describes it. If it is refused, the answer is "
+                                "still a 200 and the reason is in `errors`."},
                 {"type": "array", "items": {}, "description": "Records as in a `.json` file: each is checked "
                                                                "on its own, failures are listed in `errors`."},
                 {"type": "object", "required": ["articles"],
@@ -133,8 +136,8 @@ PATHS: dict[str, Any] = {
         "responses": {
             "200": {"description": "What was indexed, updated and refused.",
                     "content": {"application/json": {"schema": _ref("WriteResult")}}},
-            "400": _error("The body is empty, not JSON, not an article or array, or its one article is "
-                          "invalid (`invalid_body`)."),
+            "400": _error("The body cannot be read as articles (`invalid_body`): empty, not decodable, not "
+                          "JSON, not an object or array, or a syntax error before any article."),
             "401": UNAUTHORIZED, "403": FORBIDDEN, "413": TOO_LARGE, "415": MEDIA_TYPE, "503": UNAVAILABLE,
         },
     }},
@@ -153,6 +156,9 @@ PATHS: dict[str, Any] = {
         },
         "put": {
             "operationId": "replaceArticle", "summary": "Add or replace the article with this id",
+            "description": "The article is validated as a record of a `.json` file. Besides what its schema "
+                           "says, text that looks like TCVN3/VNI legacy encoding but cannot be converted with "
+                           "confidence is refused (400 `invalid_article`): no schema can say which text that is.",
             "security": WRITE_SECURITY,
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": _ref("ArticleReplacement")}}},

@@ -5,9 +5,9 @@
   (``Content-Type: application/x-ndjson``), up to ``MAX_WRITE_BODY`` bytes.  The body is read by
   ``indexer.ingest.sources.read_body``, the very reader of ``.json``/``.jsonl`` files: the same
   validation, duplicate-id rule, legacy-encoding handling and reasons.  Good records are indexed even
-  when others fail; the answer counts them and lists each failure as ``{"line", "item"?, "reason"}``.
-  A body that cannot be read at all (empty, undecodable, not an article, array or ``articles``
-  object) is a 400.
+  when others fail; the answer counts them and lists each refused record, even a lone one, as
+  ``{"line", "item"?, "reason"}``.  A body that cannot be read as articles at all (empty,
+  undecodable, not JSON, not an object or array, a syntax error before any article) is a 400.
 * ``PUT /api/articles/{id}``: one article object, which replaces the article with that id (or adds
   it).  The body's ``id`` may be left out (the path's is used); when given it must be the same.
 * ``DELETE /api/articles/{id}``: ``{"deleted": 1}``, or 404.
@@ -145,8 +145,8 @@ def post_articles() -> Response:
     articles = [r for _, r in items if isinstance(r, Article)]
     errors = _errors(items)
     if not articles and any(e["line"] == 0 or not ndjson and "item" not in e for e in errors):
-        # nothing but a problem with the body as a whole (empty, undecodable, not JSON, not an array),
-        # or with the one article it holds
+        # nothing but a problem with the body as a whole (empty, undecodable, not JSON, not an article or
+        # array): a refused record, even a lone one, is reported in "errors" with a 200 instead
         raise WriteError(400, "invalid_body", "The body could not be read: "
                          + "; ".join(f"line {e['line']}: {e['reason']}" if e["line"] else e["reason"]
                                      for e in errors))

@@ -728,8 +728,8 @@ def read_body(data: bytes, *, ndjson: bool, name: str = "body",
     legacy-encoded line costs only itself).  Otherwise the body is decoded as a whole file is and
     holds one article object, a JSON array of them, or an object with an ``"articles"`` array (as
     ``.json`` files).  Yields ``(item, record)``: ``item`` is the record's 1-based position in a JSON
-    array; None for a lone object, for NDJSON (its line says it), for a problem with the whole body
-    (``line`` 0) and for a syntax error that ends the array.
+    array (1 for a lone object); None for NDJSON (its line says it), for a problem with the whole
+    body (``line`` 0) and for a syntax error that ends the array.
     """
     reader = _Reader(fill_id)
     if ndjson:
@@ -743,7 +743,7 @@ def read_body(data: bytes, *, ndjson: bool, name: str = "body",
     if "\x00" in text:
         text = text.replace("\x00", "")
     if text.lstrip(" \t\r\n").startswith("{") and not _has_articles_key(text):
-        yield None, reader.jsonl_line(name, 1 + text[: len(text) - len(text.lstrip())].count("\n"), text)
+        yield 1, reader.jsonl_line(name, 1 + text[: len(text) - len(text.lstrip())].count("\n"), text)
         return
     yield from reader.read_json_items(text, name)
 
