@@ -520,3 +520,39 @@ def test_openapi_title_pattern_is_what_ingestion_accepts(title: str) -> None:
     pattern = openapi_spec()["components"]["schemas"]["ArticleInput"]["properties"]["title"]["pattern"]
     [(_, record)] = read_body(json.dumps({"id": "x", "title": title, "body": "b"}).encode(), ndjson=False)
     assert (re.search(pattern, title) is not None) == (not isinstance(record, Problem)), record
+
+
+def test_any_body_gets_an_answer_never_a_500(index: Path, keys: dict[str, str]) -> None:
+    """Random bytes and random JSON, as JSON or NDJSON: 200 or a JSON 4xx, and the counts add up."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = new_app(index).test_client()
+    w = auth(keys["write"])
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                              st.sampled_from(["id", "title", "body", "lead", "published", "articles", "x"]),
+                              inner, max_size=5), max_leaves=12)
+    bodies = st.binary(max_size=300) | values.map(lambda v: json.dumps(v).encode())
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(bodies, st.sampled_from(["application/json", "application/x-ndjson"]))
+    def post(data: bytes, kind: str) -> None:
+        resp = client.post("/api/articles", data=data, headers={**w, "Content-Type": kind})
+        assert resp.status_code in (200, 400), (data, resp.status_code)
+        body = resp.get_json()
+        if resp.status_code == 400:
+            assert body["error"]["code"] == "invalid_body"
+        else:
+            assert body["skipped"] == len(body["errors"])
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(bodies)
+    def put(data: bytes) -> None:
+        resp = client.put("/api/articles/fuzz", data=data, headers={**w, "Content-Type": "application/json"})
+        assert resp.status_code in (200, 400), (data, resp.status_code)
+        if resp.status_code == 400:
+            assert resp.get_json()["error"]["code"] in ("invalid_body", "invalid_article", "id_mismatch")
+
+    post()
+    put()
