@@ -556,3 +556,16 @@ def test_any_body_gets_an_answer_never_a_500(index: Path, keys: dict[str, str]) 
 
     post()
     put()
+
+
+def test_a_damaged_keys_file_refuses_every_key(index: Path, keys: dict[str, str], client: FlaskClient,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    article = {"id": "hong", "title": "Tệp khoá hỏng", "body": "Không ghi được."}
+    assert client.post("/api/articles", json=article, headers=auth(keys["write"])).status_code == 200
+    (index / "keys.json").write_text('{"keys": [{"name": "cms-hue"')  # cut short
+    resp = client.post("/api/articles", json=article, headers=auth(keys["write"]))
+    assert resp.status_code == 401 and error_code(resp) == "unauthorized"
+    assert any("keys file" in r.getMessage() for r in caplog.records)
+    assert main(["keys", "list", "--index", str(index)]) == 3
+    assert main(["keys", "create", "new", "--index", str(index)]) == 3  # never overwrites what it cannot read
+    assert (index / "keys.json").read_text() == '{"keys": [{"name": "cms-hue"'
