@@ -258,12 +258,13 @@ def test_post_reasons_are_those_of_file_ingestion(client: FlaskClient, keys: dic
 
 def test_post_refuses_what_it_cannot_read(client: FlaskClient, keys: dict[str, str]) -> None:
     w = auth(keys["write"])
-    for data in (b"", b"   ", b"not json", b'"a string"', b"[1, 2", b"\xff\xfe\x00\xd8"):
+    for data in (b"", b"   ", b"not json", b'"a string"', b"[1, 2", b"\xff\xfe\x00\xd8", b'{"id": 1,'):
         resp = client.post("/api/articles", data=data, headers={**w, "Content-Type": "application/json"})
         assert resp.status_code == 400 and error_code(resp) == "invalid_body", data
     resp = client.post("/api/articles", data=b"[1, 2", headers={**w, "Content-Type": "application/json"})
     assert "record is not a JSON object" in resp.get_json()["error"]["message"]  # nothing indexed: 400
-    for data, reason in ((b'{"id": 1,', "malformed JSON"), (b'{"id": "x", "title": "t"}', "missing required field")):
+    for data, reason in ((b'{"id": "x", "title": "t"}', "missing required field"), (b"{}", "missing required field"),
+                         (b'{"id": "x", "title": "t", "body": 5}', "field 'body' must be a string")):
         resp = client.post("/api/articles", data=data, headers={**w, "Content-Type": "application/json"})
         body = resp.get_json()  # a lone refused article: reported like any refused record
         assert resp.status_code == 200 and body["skipped"] == 1 and body["indexed"] == 0, data
@@ -313,8 +314,9 @@ def test_put_replaces_one_article(client: FlaskClient, keys: dict[str, str]) -> 
     assert "missing required field 'body'" in resp.get_json()["error"]["message"]
     resp = client.put("/api/articles/gia-xang", headers=w, json=[{"title": "a", "body": "b"}] * 2)
     assert resp.status_code == 400 and error_code(resp) == "invalid_body"
-    resp = client.put("/api/articles/gia-xang", headers=w, data=b"", content_type="application/json")
-    assert resp.status_code == 400
+    for data in (b"", b'{"title": "a",', b"[]", b'"x"'):
+        resp = client.put("/api/articles/gia-xang", headers=w, data=data, content_type="application/json")
+        assert resp.status_code == 400 and error_code(resp) == "invalid_body", data
     assert client.get("/api/articles/khac").status_code == 404
 
 

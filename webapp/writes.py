@@ -162,8 +162,7 @@ def put_article(article_id: str) -> Response:
     if _is_ndjson():
         raise WriteError(415, "unsupported_media_type", "PUT takes one article as application/json.")
     items = list(read_body(request.get_data(cache=False), ndjson=False, fill_id=article_id))
-    whole_body = len(items) == 1 and isinstance(items[0][1], Problem) and items[0][1].line == 0
-    if len(items) != 1 or whole_body:
+    if len(items) != 1 or items[0][0] is None:  # several, none, or a body that is not one JSON object
         reasons = "; ".join(p.reason for _, p in items if isinstance(p, Problem)) or "not several, not none"
         raise WriteError(400, "invalid_body", f"PUT takes one article object ({reasons}).")
     record = items[0][1]

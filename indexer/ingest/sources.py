@@ -729,7 +729,7 @@ def read_body(data: bytes, *, ndjson: bool, name: str = "body",
     holds one article object, a JSON array of them, or an object with an ``"articles"`` array (as
     ``.json`` files).  Yields ``(item, record)``: ``item`` is the record's 1-based position in a JSON
     array (1 for a lone object); None for NDJSON (its line says it), for a problem with the whole
-    body (``line`` 0) and for a syntax error that ends the array.
+    body (``line`` 0) and for a syntax error (which ends the body).
     """
     reader = _Reader(fill_id)
     if ndjson:
@@ -742,16 +742,14 @@ def read_body(data: bytes, *, ndjson: bool, name: str = "body",
         return
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if text.lstrip(" \t\r\n").startswith("{") and not _has_articles_key(text):
-        yield 1, reader.jsonl_line(name, 1 + text[: len(text) - len(text.lstrip())].count("\n"), text)
-        return
+    if text.lstrip(" \t\r\n").startswith("{"):  # one article, or {"articles": [...]}
+        line = 1 + text[: len(text) - len(text.lstrip())].count("\n")
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError, MemoryError):
+            yield None, reader.jsonl_line(name, line, text)  # the syntax error, as a .jsonl line reports it
+            return
+        if not (isinstance(obj, dict) and "articles" in obj):
+            yield 1, reader.record(name, line, obj)
+            return
     yield from reader.read_json_items(text, name)
-
-
-def _has_articles_key(text: str) -> bool:
-    """Whether a JSON object's top level has an ``"articles"`` key (then it wraps an array)."""
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError, MemoryError):
-        return False  # the single-object reader reports the syntax error
-    return isinstance(obj, dict) and "articles" in obj
