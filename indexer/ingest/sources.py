@@ -1,6 +1,7 @@
 """Read articles from files and folders: ``.txt`` (seed format), ``.jsonl``, ``.jsonl.gz``, ``.json``, ``.csv``.
 
 The formats are one table, :data:`FORMATS` (suffix, reader, record count for progress bars).
+:func:`read_body` reads the write API's request bodies (JSON or NDJSON) with the same readers.
 
 ``read_articles`` never raises for bad input: every record or file it cannot ingest becomes a
 :class:`~indexer.models.Problem` (``FILE:LINE: reason``, line 0 for the whole file), yielded in file
