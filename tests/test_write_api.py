@@ -289,6 +289,13 @@ def test_writes_are_logged_with_the_key_name_never_the_key(client: FlaskClient, 
     text = "\n".join(r.getMessage() for r in caplog.records if r.name == "timtin.writes")
     assert "cms-hue" in text and "log-1" in text and "log-2" in text and "DELETE" in text
     assert keys["write"] not in text and keys["write"][3:] not in text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="timtin.writes"):
+        client.delete("/api/articles/log-2", headers=auth(keys["write"] + "x"))
+        client.delete("/api/articles/log-2", headers=auth(keys["read"]))
+    refused = [r.getMessage() for r in caplog.records if r.name == "timtin.writes"]
+    assert len(refused) == 2 and "401 unauthorized" in refused[0] and "403 forbidden" in refused[1]
+    assert not any(keys["write"][3:] in m or keys["read"][3:] in m for m in refused)
 
 
 # -- PUT, DELETE, GET -------------------------------------------------------------------------------

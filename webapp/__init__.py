@@ -8,6 +8,8 @@ article, and writing with an API key, see ``webapp.writes`` and ``webapp.auth``)
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -91,6 +93,9 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(AuthError)
     def _auth(e: AuthError):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):  # refused writes are worth knowing about
+            logging.getLogger("timtin.writes").warning("%s %s refused (%d %s) for %s", request.method,
+                                                       request.path[:200], e.status, e.code, request.remote_addr)
         resp, status = error_response(e.status, e.code, e.message, e.message_vi)
         challenge = 'Bearer realm="timtin"' + (', error="insufficient_scope"' if e.status == 403 else "")
         return resp, status, {"WWW-Authenticate": challenge, "Cache-Control": "no-store"}
