@@ -578,3 +578,23 @@ def test_a_damaged_keys_file_refuses_every_key(index: Path, keys: dict[str, str]
     assert main(["keys", "list", "--index", str(index)]) == 3
     assert main(["keys", "create", "new", "--index", str(index)]) == 3  # never overwrites what it cannot read
     assert (index / "keys.json").read_text() == '{"keys": [{"name": "cms-hue"'
+
+
+def test_autocomplete_learns_a_posted_title(index: Path, keys: dict[str, str]) -> None:
+    """The search assistance is rebuilt for the new generation (in the background) after a write."""
+    app = new_app(index)
+    assert app.extensions["timtin_assist"].wait(60)
+    client = app.test_client()
+    title = "Khánh thành cầu Thuận Phước mới"
+    assert title not in [s["text"] for s in client.get("/suggest?q=kh%C3%A1nh+th%C3%A0nh").get_json()["suggestions"]]
+    resp = client.post("/api/articles", json={"id": "cau-moi", "title": title, "body": "Cầu mới ở Đà Nẵng."},
+                       headers=auth(keys["write"]))
+    assert resp.status_code == 200
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = client.get("/suggest?q=kh%C3%A1nh+th%C3%A0nh").get_json()["suggestions"]
+        if any(s.get("id") == "cau-moi" for s in found):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the suggester never learnt the posted title")
