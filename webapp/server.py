@@ -214,11 +214,11 @@ class TimtinServer(BaseApplication):
 
     def load_wsgi(self) -> Flask:
         app = create_app(self.index_dir)
-        app.debug = False
+        app.debug = False  # never the debugger in production, whatever FLASK_DEBUG says
         writes_log = logging.getLogger(WRITES_LOGGER)  # who wrote what, in gunicorn's error log
         writes_log.handlers = logging.getLogger("gunicorn.error").handlers
         writes_log.setLevel(logging.INFO)
-        writes_log.propagate = False  # never the debugger in production, whatever FLASK_DEBUG says
+        writes_log.propagate = False
         if self.cluster:  # searches go to searcher actors on the Ray cluster (created by this worker)
             from indexer.cluster.runtime import connect
             from indexer.cluster.serving import ClusterSearch
