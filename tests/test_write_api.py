@@ -504,14 +504,14 @@ def test_backup_recipe_of_the_operations_doc(index: Path, keys: dict[str, str], 
 def test_small_segments_of_many_posts_are_merged(index: Path, keys: dict[str, str]) -> None:
     """Each POST is one commit; once there are enough small segments a ``timtin merge`` process merges them."""
     from indexer.store.internals import index_segments
-    from webapp import writes
+    from webapp import articles as articles_api
 
     client = new_app(index, MERGE_AFTER_WRITE=True).test_client()
     for n in range(6):
         resp = client.post("/api/articles", json={"id": f"nho-{n}", "title": f"Tin nhỏ {n}", "body": "Một dòng."},
                            headers=auth(keys["write"]))
         assert resp.status_code == 200
-        merging = writes._merging.get(str(index))
+        merging = articles_api._merging.get(str(index))
         if merging is not None:
             merging.wait(120)
     assert len(index_segments(open_index(index, create=False))) < 4

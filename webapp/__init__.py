@@ -1,9 +1,9 @@
 """The timtin web front end: a Flask application factory.
 
 ``create_app(index_dir)`` serves the search page (``/``), article pages, and the JSON
-API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``, ``/api/articles``: reading one
-article, and writing with an API key, see ``webapp.writes`` and ``webapp.auth``).  Run it with ``timtin serve``
-(gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
+API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``, and ``/api/articles``: reading
+one article, and writing with an API key, see ``webapp.articles`` and ``webapp.auth``).  Run it
+with ``timtin serve`` (gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def create_app(index_dir: str | None = None) -> Flask:
     app.url_map.merge_slashes = False  # article ids may hold "//": no redirect that would change them
     app.config.update(
         INDEX_DIR=index_dir or default_index_dir(),
-        MAX_CONTENT_LENGTH=64 * 1024,  # bodies are for POST/PUT /api/articles only (webapp.writes raises it)
+        MAX_CONTENT_LENGTH=64 * 1024,  # bodies are for POST/PUT /api/articles only (webapp.articles raises it)
         MAX_FORM_MEMORY_SIZE=64 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
@@ -44,12 +44,12 @@ def create_app(index_dir: str | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from webapp.api import api
+    from webapp.articles import articles
     from webapp.assist import init_assist
     from webapp.views import views
-    from webapp.writes import writes
 
     app.register_blueprint(api)
-    app.register_blueprint(writes)
+    app.register_blueprint(articles)
     app.register_blueprint(views)
     _register_errors(app)
     init_rate_limit(app)  # off unless $TIMTIN_RATE_LIMIT (or config RATE_LIMIT) is set

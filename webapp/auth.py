@@ -1,7 +1,7 @@
 """API keys on requests: ``Authorization: Bearer KEY`` checked against the keys file (``indexer.keys``).
 
 * Writes (``POST``/``PUT``/``DELETE /api/articles``) need a ``write`` key: 401 without a valid key,
-  403 with a ``read`` key (``webapp.writes`` calls :func:`require_key`).
+  403 with a ``read`` key (``webapp.articles`` calls :func:`require_key`).
 * Reading is public unless ``TIMTIN_PUBLIC_SEARCH=0`` (or config ``PUBLIC_SEARCH = False``).  Then
   every route except ``/healthz``, ``/openapi.json`` and static files needs a ``read`` (or ``write``)
   key: the JSON API, feeds and exports, and the HTML pages too.  A browser cannot add the header

@@ -6,7 +6,7 @@ from typing import Any
 
 from indexer.fields import STORED_FIELDS
 from indexer.ingest.sources import OPTIONAL_FIELDS
-from webapp.writes import MAX_WRITE_BODY, RELATED, RETRY_AFTER
+from webapp.articles import MAX_WRITE_BODY, RELATED, RETRY_AFTER
 
 BEARER = "bearerAuth"
 SECURITY_SCHEMES: dict[str, Any] = {

@@ -26,8 +26,8 @@ from uvicorn_worker import UvicornWorker
 from indexer.shard.manifest import shard_dirs
 from indexer.store.index import open_index
 from webapp import create_app
+from webapp.articles import MAX_WRITE_BODY, WRITE_PATH
 from webapp.httpguard import GuardedHttpToolsProtocol
-from webapp.writes import MAX_WRITE_BODY, WRITE_PATH
 
 READ_TIMEOUT = 10.0  # seconds for a whole request (line, headers, body) to arrive
 MAX_BODY = 64 * 1024  # requests other than writes; Flask's MAX_CONTENT_LENGTH is the same

@@ -46,7 +46,7 @@ from webapp.assist import assist
 from webapp.auth import require_key
 from webapp.core import IndexUnavailable, find_article, index_dir, snapshot
 
-writes = Blueprint("writes", __name__)
+articles = Blueprint("articles", __name__)
 log = logging.getLogger("timtin.writes")
 
 WRITE_PATH = "/api/articles"
@@ -70,13 +70,13 @@ class WriteError(Exception):
         self.headers = headers or {}
 
 
-@writes.errorhandler(WriteError)
+@articles.errorhandler(WriteError)
 def _write_error(e: WriteError):
     resp = jsonify(error={"code": e.code, "message": e.message})
     return resp, e.status, {"Cache-Control": "no-store", **e.headers}
 
 
-@writes.before_request
+@articles.before_request
 def _body_limit() -> None:
     if request.method in ("POST", "PUT"):
         request.max_content_length = MAX_WRITE_BODY  # the app's default is 64 KiB (GET-only routes)
@@ -94,7 +94,7 @@ def lock_timeout() -> float:
 
 # -- reading --------------------------------------------------------------------------------------
 
-@writes.get(f"{WRITE_PATH}/<path:article_id>")
+@articles.get(f"{WRITE_PATH}/<path:article_id>")
 def get_article(article_id: str) -> Response:
     """One article as JSON: stored fields (``region`` as a list) and the ids of related articles."""
     stored = find_article(article_id)
@@ -137,7 +137,7 @@ def _errors(items: Iterable[tuple[int | None, Article | Problem]]) -> list[dict]
             for item, p in items if isinstance(p, Problem)]
 
 
-@writes.post(WRITE_PATH)
+@articles.post(WRITE_PATH)
 def post_articles() -> Response:
     key = require_key("write")
     ndjson = _is_ndjson()
@@ -156,7 +156,7 @@ def post_articles() -> Response:
     return resp
 
 
-@writes.put(f"{WRITE_PATH}/<path:article_id>")
+@articles.put(f"{WRITE_PATH}/<path:article_id>")
 def put_article(article_id: str) -> Response:
     key = require_key("write")
     if _is_ndjson():
@@ -177,7 +177,7 @@ def put_article(article_id: str) -> Response:
     return resp
 
 
-@writes.delete(f"{WRITE_PATH}/<path:article_id>")
+@articles.delete(f"{WRITE_PATH}/<path:article_id>")
 def delete_article(article_id: str) -> Response:
     key = require_key("write")
     if snapshot().locate(article_id) is None:  # no lock, no empty commit for an unknown id
