@@ -186,7 +186,7 @@ def test_page_groups_former_provinces_under_their_successor(client: FlaskClient)
     group = text[text.index("<legend>Tỉnh/thành</legend>"):]
     group = group[: group.index("</fieldset>")]
     assert "Quảng Trị › Quảng Bình (trước 7/2025)" in group
-    assert group.index(">Quảng Trị <") < group.index("Quảng Trị › Quảng Bình")
+    assert group.index(">Quảng Trị</span>") < group.index("Quảng Trị › Quảng Bình")
     filtered = client.get("/search", query_string={"q": "lũ", "region": "quang binh"}).get_json()
     assert {h["id"] for h in filtered["results"]} == {"qb-2013", "qb-undated"}
     page = client.get("/articles/qb-2013", query_string={"q": "Quảng Bình"}).get_data(as_text=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from indexer.fields import JSON_FIELDS
 from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS
+from webapp import openapi_articles as articles
 from webapp.validation import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,
@@ -43,7 +44,7 @@ _SCHEMAS: dict[str, Any] = {
                 "code": {"type": "string", "description": "Machine-readable, e.g. `invalid_parameter`.",
                          "enum": ["missing_parameter", "invalid_parameter", "not_found", "method_not_allowed",
                                   "request_too_large", "uri_too_long", "headers_too_large", "internal_error",
-                                  "index_unavailable"]},
+                                  "index_unavailable", *articles.ERROR_CODES]},
                 "message": {"type": "string", "description": "What went wrong, for a person."},
             },
         }},
@@ -175,16 +176,19 @@ def openapi_spec() -> dict[str, Any]:
         "paths": {
             "/search": {"get": {
                 "operationId": "search", "summary": "Search articles",
+                "security": articles.READ_SECURITY,
                 "parameters": _SEARCH_PARAMS,
                 "responses": {
                     "200": {"description": "Ranked, filtered results with facet counts.",
                             "content": {"application/json": {"schema": _ref("SearchResponse")}}},
                     "400": _error("A parameter is missing or invalid."),
+                    "401": articles.READ_UNAUTHORIZED,
                     "503": _error("The index is not available."),
                 },
             }},
             "/suggest": {"get": {
                 "operationId": "suggest", "summary": "Autocomplete a search prefix",
+                "security": articles.READ_SECURITY,
                 "description": "Frequent headline phrases first, then matching article titles. "
                                "Responses may be cached for 60 seconds.",
                 "parameters": [
@@ -199,6 +203,7 @@ def openapi_spec() -> dict[str, Any]:
                     "200": {"description": "Suggestions, best first.",
                             "content": {"application/json": {"schema": _ref("SuggestResponse")}}},
                     "400": _error("`q` is missing or too long, or `limit` is invalid."),
+                    "401": articles.READ_UNAUTHORIZED,
                     "503": _error("The index is not available."),
                 },
             }},
@@ -214,6 +219,7 @@ def openapi_spec() -> dict[str, Any]:
                 "operationId": "openapi", "summary": "This document",
                 "responses": {"200": {"description": "The OpenAPI description.", **json_ok}},
             }},
+            **articles.PATHS,
         },
-        "components": {"schemas": _SCHEMAS},
+        "components": {"schemas": {**_SCHEMAS, **articles.SCHEMAS}, "securitySchemes": articles.SECURITY_SCHEMES},
     }

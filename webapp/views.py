@@ -13,6 +13,8 @@ from indexer.assist.related import related
 from indexer.config import VN_TZ
 from indexer.schema import NO_DATE
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
+from indexer.text.clean import display_title
+from indexer.text.names import display_name
 from indexer.text.regions import region_parent
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
@@ -56,6 +58,15 @@ def vn_date(value: str | None, with_time: bool = False) -> str:
     return text
 
 
+views.add_app_template_filter(display_title, "display_title")
+
+
+@views.app_template_filter("longest_word")
+def longest_word(text: str) -> int:
+    """Characters in the longest word of ``text`` (a facet value that long may break inside it)."""
+    return max((len(w) for w in text.split()), default=0)
+
+
 @views.app_template_filter("iso_date")
 def iso_date(value: str | None) -> str:
     when = _published(value)
@@ -92,14 +103,15 @@ class Facet:
 def _facets(result: SearchResult, req: SearchRequest) -> list[Facet]:
     out = []
     for name in FACET_FIELDS:
-        selected = getattr(req, name)
+        selected = list(dict.fromkeys(display_name(name, v) for v in getattr(req, name)))  # either form
         rows = result.facets.get(name, [])
         counts = {f["value"]: f["count"] for f in rows}
-        values = [(v, c, v in selected) for v, c in counts.items()]
-        values += [(v, 0, True) for v in selected if v not in counts]  # keep them uncheckable
+        values = [(v, c, display_name(name, v) in selected) for v, c in counts.items()]
+        shown = {display_name(name, v) for v in counts}
+        values += [(v, 0, True) for v in selected if v not in shown]  # keep them uncheckable
         # a former province under its successor: "Quảng Trị › Quảng Bình (trước 7/2025)"
         labels = {f["value"]: f"{f['parent']} › {f['value']}" for f in rows if f.get("parent")}
-        labels.update({v: f"{p} › {v}" for v in selected if v not in counts and (p := region_parent(v))})
+        labels.update({v: f"{p} › {v}" for v in selected if v not in shown and (p := region_parent(v))})
         if values:
             out.append(Facet(name, FACET_LABELS[name], values, labels))
     return out

@@ -16,6 +16,7 @@ from indexer.config import VN_TZ
 from indexer.fields import FACET_FIELDS
 from indexer.schema import NO_DATE
 from indexer.store.engine import Snapshot
+from indexer.text.names import name_forms
 from indexer.text.regions import region_filter_values, region_parent
 
 if TYPE_CHECKING:
@@ -38,8 +39,10 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
         if values and name != skip:
             any_of = np.zeros(snap.size, dtype=bool)
             for v in values:
-                for term in region_filter_values(v) if name == "region" else [v]:
-                    any_of |= snap.term_mask(name, term)
+                # "vnexpress.net" finds "VnExpress" (and older indexes' forms); "Quảng Trị" its former parts
+                forms = region_filter_values(v) if name == "region" else name_forms(name, v)
+                for form in forms:
+                    any_of |= snap.term_mask(name, form)
             mask &= any_of
     if req.date_from:
         mask &= snap.published >= _minutes(req.date_from)

@@ -22,8 +22,10 @@ from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import Matched, match
 from indexer.search.query import parse_query
 from indexer.search.ranking import Ranking, rerank_titles
+from indexer.search.ties import article_ids, tie_order
 from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
+from indexer.text.clean import display_title
 
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "newest", "oldest")
@@ -101,23 +103,27 @@ def facet_base(m: Matched) -> np.ndarray:
     return m.matched if m.relaxed else m.strong
 
 
-def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True) -> np.ndarray:
+def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True,
+         snap: Snapshot | None = None) -> np.ndarray:
+    """The ``k`` best ``candidates`` by ``order_key``; equal keys by article id when ``snap`` is given."""
     if k <= 0 or not len(candidates):
         return candidates[:0]
     keys = order_key[candidates]
     if descending:
         keys = -keys
-    if k < len(candidates):
-        part = np.argpartition(keys, k - 1)[:k]
+    if k < len(candidates):  # the k best, and every candidate tied with the k-th
+        part = np.flatnonzero(keys <= keys[np.argpartition(keys, k - 1)[k - 1]])
     else:
         part = np.arange(len(candidates))
-    order = part[np.lexsort((candidates[part], keys[part]))]
-    return candidates[order]
+    docs = candidates[part]
+    ids_of = None if snap is None else (lambda pos: article_ids(snap, docs[pos]))
+    return docs[tie_order(keys[part], ids_of, limit=k)][:k]
 
 
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
-    stored = snap.searcher.stored_fields(docnum)
-    wanted = wanted.at(int(snap.published[docnum]))
+    stored = dict(snap.searcher.stored_fields(docnum))
+    stored["title"] = display_title(stored.get("title", ""))  # the full title is searched, a long one shown cut
+    wanted = wanted.at(int(snap.published[docnum]))  # a successor province's name: marked only after the merger
     if with_html:
         lead, body = stored.get("lead", ""), stored.get("body", "")
         title_html = highlight(stored.get("title", ""), wanted)
@@ -155,13 +161,13 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
     k = page * per_page
     if req.sort == "newest":
-        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k)
+        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k, snap=snap)
     elif req.sort == "oldest":
         docs = _top(np.where(snap.published == NO_DATE, np.inf, snap.published), candidates, k,
-                    descending=False)
+                    descending=False, snap=snap)
     else:
         # the same top articles are re-ranked whatever the page, so pages never overlap
-        top = _top(m.score, candidates, max(k, rank.rerank_depth))
+        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
         depth = min(len(top), rank.rerank_depth)
         head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank)
         m.score[head] = scores
