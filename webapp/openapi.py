@@ -6,7 +6,8 @@ from functools import cache
 from typing import Any
 
 from indexer.fields import JSON_FIELDS
-from indexer.search import FACET_FIELDS, MAX_PER_PAGE, SORTS
+from indexer.search import MAX_PER_PAGE, SORTS
+from indexer.search.filters import FACETS
 from webapp.validation import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,
@@ -68,10 +69,10 @@ _SCHEMAS: dict[str, Any] = {
             "took_ms": {"type": "number", "minimum": 0},
             "results": {"type": "array", "items": _ref("Hit")},
             "facets": {
-                "type": "object", "required": list(FACET_FIELDS), "additionalProperties": False,
+                "type": "object", "required": list(FACETS), "additionalProperties": False,
                 "description": "Counts among matching articles; a field's own filter is not applied "
                                "to its counts, so other values can be added to the selection.",
-                "properties": {f: {"type": "array", "items": _ref("FacetValue")} for f in FACET_FIELDS},
+                "properties": {f: {"type": "array", "items": _ref("FacetValue")} for f in FACETS},
             },
             "suggestion": {"type": ["string", "null"],
                            "description": "For a query typed without diacritics, the query with them restored "

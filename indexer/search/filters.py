@@ -15,7 +15,15 @@ from indexer.store.engine import Snapshot
 if TYPE_CHECKING:
     from indexer.search.service import SearchRequest
 
-__all__ = ["FACET_FIELDS", "facets", "filters"]
+__all__ = ["FACETS", "FACET_FIELDS", "MONTH", "facets", "filters", "month_counts", "no_facets"]
+
+MONTH = "month"  # the timeline facet: "YYYY-MM" (Vietnam time) of the matching dated articles
+FACETS = (*FACET_FIELDS, MONTH)  # the facets of a search result: the filter fields, then the months
+
+
+def no_facets() -> dict[str, list[dict]]:
+    """The facets of a result without any (an empty query or index, or facets not asked for)."""
+    return {f: [] for f in FACETS}
 
 
 def _minutes(d: date, end: bool = False) -> int:
@@ -25,7 +33,7 @@ def _minutes(d: date, end: bool = False) -> int:
 
 
 def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.ndarray:
-    """Live documents passing the request's filters (all but the facet ``skip``)."""
+    """Live documents passing the request's filters (all but the facet ``skip``; ``MONTH``: the dates)."""
     mask = snap.live.copy()
     for name in FACET_FIELDS:
         values = getattr(req, name)
@@ -34,9 +42,9 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
             for v in values:
                 any_of |= snap.term_mask(name, v)
             mask &= any_of
-    if req.date_from:
+    if req.date_from and skip != MONTH:
         mask &= snap.published >= _minutes(req.date_from)
-    if req.date_to:
+    if req.date_to and skip != MONTH:
         mask &= (snap.published <= _minutes(req.date_to, end=True)) & (snap.published != NO_DATE)
     return mask
 
@@ -50,4 +58,21 @@ def facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 3
         counts: np.ndarray | list[int] = np.bincount(codes[base[docs]], minlength=len(values)) if len(values) else []
         order = sorted((i for i, c in enumerate(counts) if c), key=lambda i: (-counts[i], values[i]))
         out[name] = [{"value": values[i], "count": int(counts[i])} for i in order[:top]]
+    out[MONTH] = [{"value": v, "count": c} for v, c in month_counts(snap, matched & filters(snap, req, MONTH)).items()]
     return out
+
+
+_VN_OFFSET_MINUTES = int(VN_TZ.utcoffset(None).total_seconds() // 60)
+
+
+def month_counts(snap: Snapshot, docs: np.ndarray) -> dict[str, int]:
+    """Dated articles among ``docs`` (a mask) per month in Vietnam time, ``{"YYYY-MM": n}`` oldest first.
+
+    Every month that has an article is counted (no top-N cut: a timeline needs them all); like the
+    other facets the counts ignore the facet's own filter, here ``from``/``to``.
+    """
+    minutes = snap.published[docs & (snap.published != NO_DATE)].astype(np.int64) + _VN_OFFSET_MINUTES
+    if not minutes.size:
+        return {}
+    months, counts = np.unique(minutes.astype("datetime64[m]").astype("datetime64[M]"), return_counts=True)
+    return {str(m): int(c) for m, c in zip(months, counts)}

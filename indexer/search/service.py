@@ -17,7 +17,7 @@ import numpy as np
 from indexer.config import default_index_dir
 from indexer.fields import HIT_FIELDS, JSON_FIELDS
 from indexer.schema import NO_DATE
-from indexer.search.filters import FACET_FIELDS, facets, filters
+from indexer.search.filters import facets, filters, no_facets
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import match
 from indexer.search.query import parse_query
@@ -136,7 +136,7 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     page = max(1, req.page)
     if parsed.empty or snap.size == 0:
         return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
-                            {f: [] for f in FACET_FIELDS})
+                            no_facets())
     m = match(snap, parsed, rank)
     final = m.matched & filters(snap, req)
     candidates = np.flatnonzero(final)
@@ -155,6 +155,6 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
     hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
-    facet_counts = facets(snap, req, m.matched) if req.facets else {f: [] for f in FACET_FIELDS}
+    facet_counts = facets(snap, req, m.matched) if req.facets else no_facets()
     took = (time.perf_counter() - started) * 1000
     return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed)
