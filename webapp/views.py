@@ -13,6 +13,7 @@ from indexer.assist.related import related
 from indexer.config import VN_TZ
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
+from webapp.timeline import build_timeline
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 
 views = Blueprint("views", __name__)
@@ -129,6 +130,14 @@ class Links:
     def sort(self, key: str) -> str:
         return self.url(sort=key if key != "relevance" else None)
 
+    def feed(self) -> str:
+        """The Atom feed of this query and its filters (always newest first)."""
+        return "/feed.atom?" + urlencode(self.params(sort=None, per_page=None))
+
+    def export(self, extension: str) -> str:
+        """The whole result list (up to 10,000) as a file: ``csv`` or ``jsonl``."""
+        return f"/search.{extension}?" + urlencode(self.params(per_page=None))
+
     def unfiltered(self) -> str:
         return self.url(**{name: [] for name in FACET_FIELDS}, **{"from": None, "to": None})
 
@@ -162,10 +171,11 @@ def index() -> tuple[str, int] | str:
     filtered = any(getattr(req, n) for n in FACET_FIELDS) or bool(req.date_from or req.date_to)
     hits = [{"hit": h, "external": is_web_url(h.url), "host": host_of(h.url) if is_web_url(h.url) else "",
              "local": "/articles/" + _quote_id(h.id) + "?" + urlencode({"q": q})} for h in result.hits]
+    links = Links(req)
     return render_template(
         "index.html", q=q, req=req, result=result, hits=hits, facets=_facets(result, req),
-        links=Links(req), pages=_pages(req.page, last), last_page=last, filtered=filtered,
-        sorts=SORT_LABELS, examples=EXAMPLES)
+        links=links, pages=_pages(req.page, last), last_page=last, filtered=filtered,
+        sorts=SORT_LABELS, examples=EXAMPLES, timeline=build_timeline(result, req, links.url))
 
 
 def _quote_id(article_id: str) -> str:

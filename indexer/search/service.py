@@ -25,7 +25,8 @@ from indexer.search.ranking import Ranking, rerank_titles
 from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
 
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = 100  # results per page of the API and the search page
+MAX_HITS = 10_000  # results one search can return at once (an export's per_page); deeper ones are never served
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -132,7 +133,7 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     rank = rank or Ranking.from_env()
     snap = get_engine(index_dir).snapshot()
     parsed = parse_query(req.q)
-    per_page = max(1, min(req.per_page, MAX_PER_PAGE))
+    per_page = max(1, min(req.per_page, MAX_HITS))
     page = max(1, req.page)
     if parsed.empty or snap.size == 0:
         return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
