@@ -81,7 +81,7 @@ def build_timeline(result: SearchResult, req: SearchRequest, url: Callable[..., 
         if (req.date_to.year, req.date_to.month) < start:
             end_year, end_month = req.date_to.year, req.date_to.month
     oldest = min(counts)
-    values = []
+    values: list[str] = []
     for back in range(months - 1, -1, -1):  # the window, from its first month with a match
         y, m = _month_add(end_year, end_month, -back)
         value = f"{y:04d}-{m:02d}"
