@@ -295,3 +295,23 @@ def test_cli_search_bad_options(web_index: Path, args: list[str], capsys: pytest
         status = e.code
     assert status == 2
     assert capsys.readouterr().err.strip()
+
+
+def test_exports_and_timeline_fit_the_openapi_document(client: FlaskClient) -> None:
+    validator_cls = pytest.importorskip("openapi_schema_validator").OAS31Validator
+    spec = get_json(client, "/openapi.json")
+    row = validator_cls({"$ref": "#/components/schemas/ExportRow", "components": spec["components"]})
+    lines = client.get("/search.jsonl?q=b%C3%A3o+OR+ph%C3%A1o+OR+b%E1%BB%87nh").get_data(as_text=True).splitlines()
+    assert len(lines) > 3
+    for line in lines:
+        assert not [e.message for e in row.iter_errors(json.loads(line))]
+    search = validator_cls({"$ref": "#/components/schemas/SearchResponse", "components": spec["components"]})
+    body = get_json(client, "/search?q=ph%C3%A1o+hoa")
+    assert body["facets"]["month"] and not [e.message for e in search.iter_errors(body)]
+    bad = {**body, "facets": {**body["facets"], "month": [{"value": "2024-13", "count": 1}]}}
+    assert list(search.iter_errors(bad))  # the schema does check the months
+    feed = spec["paths"]["/feed.atom"]["get"]
+    assert {"200", "304", "400", "414", "503"} <= set(feed["responses"])
+    assert "application/atom+xml" in feed["responses"]["200"]["content"]
+    csv_op = spec["paths"]["/search.csv"]["get"]
+    assert "Content-Disposition" in csv_op["responses"]["200"]["headers"]

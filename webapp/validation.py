@@ -114,11 +114,11 @@ def _regions(values: list[str], indexed: Callable[[], Collection[str]] | None) -
 
 def parse_query_text(args: MultiDict[str, str]) -> str:
     """The trimmed ``q`` ('' when absent); raises ``ParamError`` when it is too long."""
-    q = _one(args, "q") or ""
-    if len(q) > MAX_QUERY_CHARS:
+    raw = _raw(args, "q") or ""
+    if len(raw) > MAX_QUERY_CHARS:  # counted as sent, spaces included (as the OpenAPI maxLength)
         raise ParamError("invalid_parameter", f"'q' must be at most {MAX_QUERY_CHARS} characters "
-                         f"(got {len(q)}).", f"Câu tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
-    return q
+                         f"(got {len(raw)}).", f"Câu tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
+    return raw.strip()
 
 
 def parse_search_args(args: MultiDict[str, str],
@@ -127,7 +127,13 @@ def parse_search_args(args: MultiDict[str, str],
 
     ``indexed_regions`` gives the region values tagged in the index (taken as they are).
     """
-    q = _required_query(args)
+    return search_request(_required_query(args), args, indexed_regions)
+
+
+def search_request(q: str, args: MultiDict[str, str],
+                   indexed_regions: Callable[[], Collection[str]] | None = None) -> SearchRequest:
+    """The request for query ``q`` with the other /search parameters of ``args`` (validated alike);
+    the search page checks them with ``q`` blank too."""
     per_page = _int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     page = _int(args, "page", 1, 1, MAX_RESULTS_DEPTH)
     if page * per_page > MAX_RESULTS_DEPTH:
@@ -193,8 +199,8 @@ def parse_suggest_args(args: MultiDict[str, str]) -> tuple[str, int]:
         raise ParamError("missing_parameter", "The query parameter 'q' is required.", "Hãy nhập từ khoá cần tìm.")
     if len(values) > 1:
         raise ParamError("invalid_parameter", "'q' may be given only once.", "Tham số 'q' chỉ được dùng một lần.")
-    q = clean(values[0]).lstrip()
+    q = clean(values[0])
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError("invalid_parameter", f"'q' must be at most {MAX_QUERY_CHARS} characters "
                          f"(got {len(q)}).", f"Câu tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
-    return q, _int(args, "limit", MAX_SUGGESTIONS, 1, MAX_SUGGESTIONS)
+    return q.lstrip(), _int(args, "limit", MAX_SUGGESTIONS, 1, MAX_SUGGESTIONS)

@@ -14,7 +14,7 @@ from indexer.config import VN_TZ
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.timeline import build_timeline
-from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
+from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, search_request
 
 views = Blueprint("views", __name__)
 
@@ -160,12 +160,12 @@ def index() -> tuple[str, int] | str:
         q = parse_query_text(request.args)
     except ParamError as e:
         return render_template("index.html", q="", error=e.message_vi, examples=EXAMPLES), 400
-    if not q:
-        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     try:
-        req = parse_search_args(request.args, indexed_regions)
+        req = search_request(q, request.args, indexed_regions)  # without a query too: the contract is one
     except ParamError as e:
         return render_template("index.html", q=q, error=e.message_vi, examples=EXAMPLES), 400
+    if not q:
+        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     result = run_search(req)
     last = max(1, min(-(-result.total // req.per_page), MAX_RESULTS_DEPTH // req.per_page))
     filtered = any(getattr(req, n) for n in FACET_FIELDS) or bool(req.date_from or req.date_to)

@@ -1,0 +1,124 @@
+"""The contract: Schemathesis (every check) against `timtin serve` on a small index finds no failure.
+
+The server is the real one (gunicorn, the asyncio worker, ``webapp.httpguard``) on 127.0.0.1, so the
+statuses the HTTP server answers itself (414, 431…) are tested against the document too.  The run is
+bounded: ``EXAMPLES`` cases per operation and phase, a fixed seed (the same cases on every run; change
+it locally to explore), one worker, and a time limit on the whole command.  Cross-parameter rules
+that JSON Schema cannot state are given to Schemathesis in tests/schemathesis_hooks.py, its settings
+in tests/schemathesis.toml (both explain why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import build_fixture_index
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = 25
+SEED = 20261201
+TIME_LIMIT = 240  # seconds for the whole run (it takes about 15 s here)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """`timtin serve` on the web fixture: (base URL, index folder)."""
+    index = build_fixture_index(tmp_path_factory.mktemp("contract") / "index")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TIMTIN_RATE_LIMIT", None)
+    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--index", str(index), "--host",
+                             "127.0.0.1", "--port", str(port), "--workers", "1"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+                    assert json.load(resp)["status"] == "ok"
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield url, index
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def test_schemathesis_finds_no_failure(server: tuple[str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("schemathesis")
+    url, _ = server
+    report = tmp_path / "report.xml"
+    command = [sys.executable, "-c", "from schemathesis.cli import schemathesis; schemathesis()",
+               "--config-file", str(ROOT / "tests" / "schemathesis.toml"), "--no-color",
+               "run", url + "/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES), "--seed", str(SEED),
+               "--workers", "1", "--request-timeout", "20", "--report", "junit", "--report-junit-path", str(report)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks"}
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-6000:]
+    spec = json.load(urllib.request.urlopen(url + "/openapi.json", timeout=5))
+    # every operation but /openapi.json itself, which Schemathesis leaves out as the schema it loaded
+    operations = sum(len(methods) for path, methods in spec["paths"].items() if path != "/openapi.json")
+    assert re.search(rf"Tested:\s+{operations}\b", out), out[-3000:]  # every operation, none skipped
+    cases = re.search(r"(\d+) generated, (\d+) passed", out)
+    assert cases and cases.group(1) == cases.group(2) and int(cases.group(1)) >= EXAMPLES * operations, out[-3000:]
+    assert "failure" not in out.split("SUMMARY")[-1].lower(), out[-3000:]
+    assert report.exists() and 'failures="0"' in report.read_text() and 'errors="0"' in report.read_text()
+
+
+# -- what Schemathesis first found, as plain regression tests --------------------------------------
+
+def _get(url: str) -> tuple[int, dict, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, dict(resp.headers), resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def test_the_findings_of_the_first_run(server: tuple[str, Path]) -> None:
+    url, _ = server
+    spec = json.load(urllib.request.urlopen(url + "/openapi.json", timeout=5))
+    region = next(p for p in spec["paths"]["/search"]["get"]["parameters"] if p["name"] == "region")
+    names = region["schema"]["items"]["anyOf"][0]["enum"]
+    assert {"Hà Nội", "Thái Nguyên", "Bắc Kạn", "Thành phố Hồ Chí Minh"} <= set(names)
+    for name in names:  # every value the document allows is accepted
+        status, _, body = _get(f"{url}/search?q=dang&region=" + urllib.parse.quote(name))
+        assert status == 200, (name, body)
+    assert _get(f"{url}/search?q=dang&region=0")[0] == 400  # and another is not
+    # an empty value for an integer is not an integer
+    status, _, body = _get(f"{url}/suggest?q=dai&limit=")
+    assert status == 400 and json.loads(body)["error"]["code"] == "invalid_parameter"
+    # the HTTP server's own answer to an over-long request line: documented, and the usual JSON error
+    status, headers, body = _get(f"{url}/search?q=" + "a" * 9000)
+    assert status == 414 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["error"]["code"] == "uri_too_long"
+    for path, methods in spec["paths"].items():
+        for op in methods.values():
+            assert {"400", "408", "413", "414", "431"} <= set(op["responses"]), path
