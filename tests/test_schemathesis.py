@@ -122,3 +122,43 @@ def test_the_findings_of_the_first_run(server: tuple[str, Path]) -> None:
     for path, methods in spec["paths"].items():
         for op in methods.values():
             assert {"400", "408", "413", "414", "431"} <= set(op["responses"]), path
+
+
+def test_over_the_connection_limit_the_answer_is_json_too() -> None:
+    """uvicorn's own 503 beyond ``limit_concurrency`` (gunicorn's worker_connections) is the usual JSON error."""
+    import threading
+
+    import uvicorn
+
+    from webapp.httpguard import GuardedHttpToolsProtocol
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=GuardedHttpToolsProtocol,
+                                           lifespan="off", limit_concurrency=2, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert _get(f"http://127.0.0.1:{port}/")[0] == 200
+        with socket.create_connection(("127.0.0.1", port), timeout=5):  # with this one, the limit is reached
+            deadline = time.monotonic() + 10  # until the server has accepted it
+            while (answer := _get(f"http://127.0.0.1:{port}/search?q=x"))[0] == 200:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            status, headers, body = answer
+        assert status == 503 and headers["content-type"] == "application/json" and headers["retry-after"] == "1"
+        assert json.loads(body)["error"]["code"] == "server_busy"
+        deadline = time.monotonic() + 10  # with that connection closed (once the server has seen it), it answers
+        while _get(f"http://127.0.0.1:{port}/")[0] != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        server.should_exit = True
+        thread.join(10)

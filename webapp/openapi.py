@@ -6,8 +6,8 @@ a live server: tests/test_schemathesis.py).  What JSON Schema cannot say is in t
 ``page`` × ``per_page`` may not pass 10,000 and ``from`` may not be after ``to`` (both 400s).
 Every status an operation can answer is listed, including those the HTTP server sends before the
 app sees the request (``webapp.httpguard``: 400 malformed request, 408 too slow, 413 body too
-large, 414 request line too long, 431 headers too large; each the usual JSON error), and 429 when
-a rate limit is configured.
+large, 414 request line too long, 431 headers too large, 503 too many connections; each the usual
+JSON error), and 429 when a rate limit is configured.
 
 The write API (``/api/articles``, keys: ``bearerKey``) adds its operations in ``_article_paths``.
 """
@@ -36,7 +36,7 @@ from webapp.validation import (
 BLANK_CHARS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 ERROR_CODES = ["missing_parameter", "invalid_parameter", "bad_request", "not_found", "method_not_allowed",
                "request_timeout", "request_too_large", "uri_too_long", "headers_too_large", "rate_limited",
-               "internal_error", "index_unavailable"]
+               "internal_error", "index_unavailable", "server_busy"]
 
 
 def _ref(name: str, kind: str = "schemas") -> dict[str, str]:
@@ -178,7 +178,9 @@ _RESPONSES: dict[str, Any] = {
     "HeadersTooLarge": _error("Over 50 header lines, or one over 8,190 bytes (answered by the HTTP server)."),
     "RateLimited": _error("Only with a rate limit (`TIMTIN_RATE_LIMIT`): too many requests from this client.",
                           **{"Retry-After": _RETRY_AFTER}),
-    "Unavailable": _error("The index is not available (try again later).", **{"Retry-After": _RETRY_AFTER}),
+    "Unavailable": _error("The index is not available (`index_unavailable`), or the server has more connections "
+                          "than it takes (`server_busy`, from the HTTP server): try again later.",
+                          **{"Retry-After": _RETRY_AFTER}),
 }
 
 
@@ -194,7 +196,9 @@ def _responses(ok: dict[str, Any], *, params: bool = True, limited: bool = True,
         out["400"] = _html("A parameter is invalid: the page says which.", json_too=True)
         out["429"] = _html("Only with a rate limit (`TIMTIN_RATE_LIMIT`): too many requests from this client.",
                            headers={"Retry-After": _RETRY_AFTER})
-        out["503"] = _html("The index is not available (try again later).", headers={"Retry-After": _RETRY_AFTER})
+        out["503"] = _html("The index is not available (an HTML page), or the server has more connections than it "
+                           "takes (JSON `server_busy`): try again later.", json_too=True,
+                           headers={"Retry-After": _RETRY_AFTER})
     elif params:
         out["400"] = _error("A parameter is missing or invalid.")
     out.setdefault("400", _ref("BadRequest", "responses"))
@@ -209,7 +213,7 @@ def _responses(ok: dict[str, Any], *, params: bool = True, limited: bool = True,
 
 def _html(description: str, json_too: bool = False, headers: dict | None = None) -> dict[str, Any]:
     content: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
-    if json_too:  # the HTTP server's answer to a malformed request
+    if json_too:  # the HTTP server's answers (a malformed request, too many connections)
         content["application/json"] = {"schema": _ref("Error")}
     return {"description": description, "content": content, **({"headers": headers} if headers else {})}
 
