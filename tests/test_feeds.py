@@ -315,3 +315,15 @@ def test_exports_and_timeline_fit_the_openapi_document(client: FlaskClient) -> N
     assert "application/atom+xml" in feed["responses"]["200"]["content"]
     csv_op = spec["paths"]["/search.csv"]["get"]
     assert "Content-Disposition" in csv_op["responses"]["200"]["headers"]
+
+
+def test_months_before_1970_and_undated_articles(tmp_path: Path) -> None:
+    from indexer.store.index import write_articles
+
+    write_articles(tmp_path, [
+        Article(id="a", title="Bão năm xưa", body="Bão lớn.", published=datetime(1969, 12, 31, 23, tzinfo=VN)),
+        Article(id="b", title="Bão đầu năm", body="Bão nhỏ.", published=datetime(1970, 1, 1, 0, 30, tzinfo=VN)),
+        Article(id="c", title="Bão không ngày", body="Bão."),
+    ])
+    months = search(SearchRequest(q="bão"), tmp_path).facets["month"]
+    assert months == [{"value": "1969-12", "count": 1}, {"value": "1970-01", "count": 1}]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -63,6 +65,27 @@ def facets(snap: Snapshot, req: SearchRequest, matched: np.ndarray, top: int = 3
 
 
 _VN_OFFSET_MINUTES = int(VN_TZ.utcoffset(None).total_seconds() // 60)
+NO_MONTH = np.iinfo(np.int64).min  # month code of an undated article (months before 1970 are negative)
+_month_cache: dict[int, tuple[weakref.ref, np.ndarray]] = {}  # by id(snapshot), while it lives
+_month_lock = threading.Lock()
+
+
+def month_codes(snap: Snapshot) -> np.ndarray:
+    """Each document's month in Vietnam time as months since 1970-01 (``NO_MONTH``: undated), cached per snapshot."""
+    key = id(snap)
+    with _month_lock:
+        hit = _month_cache.get(key)
+    if hit is not None and hit[0]() is snap:
+        return hit[1]
+    minutes = snap.published.astype(np.int64) + _VN_OFFSET_MINUTES
+    months = minutes.astype("datetime64[m]").astype("datetime64[M]").astype(np.int64)
+    codes = np.where(snap.published == NO_DATE, NO_MONTH, months)
+    with _month_lock:
+        def forget(_: object, key: int = key) -> None:
+            _month_cache.pop(key, None)
+
+        _month_cache[key] = (weakref.ref(snap, forget), codes)
+    return codes
 
 
 def month_counts(snap: Snapshot, docs: np.ndarray) -> dict[str, int]:
@@ -71,8 +94,12 @@ def month_counts(snap: Snapshot, docs: np.ndarray) -> dict[str, int]:
     Every month that has an article is counted (no top-N cut: a timeline needs them all); like the
     other facets the counts ignore the facet's own filter, here ``from``/``to``.
     """
-    minutes = snap.published[docs & (snap.published != NO_DATE)].astype(np.int64) + _VN_OFFSET_MINUTES
-    if not minutes.size:
+    codes = month_codes(snap)[docs]
+    codes = codes[codes != NO_MONTH]
+    if not codes.size:
         return {}
-    months, counts = np.unique(minutes.astype("datetime64[m]").astype("datetime64[M]"), return_counts=True)
-    return {str(m): int(c) for m, c in zip(months, counts)}
+    low = int(codes.min())
+    counts = np.bincount(codes - low)
+    months = np.flatnonzero(counts)
+    names = (months + low).astype("datetime64[M]")
+    return {str(m): int(counts[i]) for m, i in zip(names, months)}
