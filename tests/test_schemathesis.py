@@ -72,17 +72,23 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 def test_schemathesis_finds_no_failure(server: tuple[str, Path], tmp_path: Path) -> None:
     pytest.importorskip("schemathesis")
-    url, _ = server
+    url, index = server
+    spec = json.load(urllib.request.urlopen(url + "/openapi.json", timeout=5))
     report = tmp_path / "report.xml"
     command = [sys.executable, "-c", "from schemathesis.cli import schemathesis; schemathesis()",
                "--config-file", str(ROOT / "tests" / "schemathesis.toml"), "--no-color",
                "run", url + "/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES), "--seed", str(SEED),
                "--workers", "1", "--request-timeout", "20", "--report", "junit", "--report-junit-path", str(report)]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks"}
+    if any("security" in op for methods in spec["paths"].values() for op in methods.values()):
+        # the write API's operations (bearerKey): tested with a write key made for this index
+        key = subprocess.run([sys.executable, "-m", "indexer.cli", "keys", "create", "schemathesis", "--scope",
+                              "write", "--index", str(index)], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=True, timeout=60).stdout.strip()
+        command += ["--header", f"Authorization: Bearer {key}"]
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:]
-    spec = json.load(urllib.request.urlopen(url + "/openapi.json", timeout=5))
     # every operation but /openapi.json itself, which Schemathesis leaves out as the schema it loaded
     operations = sum(len(methods) for path, methods in spec["paths"].items() if path != "/openapi.json")
     assert re.search(rf"Tested:\s+{operations}\b", out), out[-3000:]  # every operation, none skipped

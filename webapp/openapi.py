@@ -173,7 +173,7 @@ _RESPONSES: dict[str, Any] = {
     "BadRequest": _error("A parameter is missing or invalid (or the HTTP request is malformed)."),
     "RequestTimeout": _error("The request did not arrive whole within the server's read timeout "
                              "(`timtin serve --read-timeout`, 10 s by default); the connection is closed."),
-    "TooLarge": _error("The request has a body over 64 kB (these operations take none)."),
+    "TooLarge": _error("The request body is larger than the server takes (the reading operations take none)."),
     "UriTooLong": _error("The request line is over 8,190 bytes (answered by the HTTP server, before the app)."),
     "HeadersTooLarge": _error("Over 50 header lines, or one over 8,190 bytes (answered by the HTTP server)."),
     "RateLimited": _error("Only with a rate limit (`TIMTIN_RATE_LIMIT`): too many requests from this client.",
