@@ -316,6 +316,11 @@ def test_web_search_suggest_and_healthz_on_a_sharded_index(web_pair) -> None:
         got = _json(sharded, "/search", **params)
         assert got == _json(single, "/search", **params), params
         assert "partial" not in got
+    for params in ({"q": "bao lu mien trung", "sort": "newest"}, {"q": "dai hoi", "source": "VnExpress"}):
+        for url in ("/search.csv", "/search.jsonl", "/feed.atom"):  # exports and the feed: the same bytes
+            got, want = sharded.get(url, query_string=params), single.get(url, query_string=params)
+            assert got.status_code == want.status_code == 200 and got.data == want.data, (url, params)
+            assert got.data.count(b"\n") > 2
     assert _json(sharded, "/search", q="bao lu mien trung")["suggestion"] == FLOOD
     for prefix in ("đại h", "bao", "Giá x"):
         got = _json(sharded, "/suggest", q=prefix)
