@@ -86,7 +86,8 @@ def test_schemathesis_finds_no_failure(server: tuple[str, Path], tmp_path: Path)
                               "write", "--index", str(index)], cwd=ROOT, env=env, capture_output=True, text=True,
                              check=True, timeout=60).stdout.strip()
         command += ["--header", f"Authorization: Bearer {key}"]
-    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
+    # in a folder of its own: Schemathesis keeps a cache of failures (.schemathesis/) where it runs
+    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIME_LIMIT)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:]
     # every operation but /openapi.json itself, which Schemathesis leaves out as the schema it loaded
