@@ -8,10 +8,12 @@ usual 400 JSON error.
   built from the query: an ASCII one for old clients and ``filename*=UTF-8''…`` (RFC 6266).
 * **The feed** holds the newest ``FEED_ENTRIES`` dated articles with every word of the query
   (strong matches: when no article has them all the search falls back to the "relaxed" matches,
-  and the feed is then empty rather than full of articles that are not about the topic; the date
-  sorts themselves count strong matches only since issue 15).  Its ``ETag`` is a hash of the feed's
-  body, its ``Last-Modified`` the time of the index's last commit (the feed can change only then);
-  ``If-None-Match`` / ``If-Modified-Since`` that still hold get ``304 Not Modified``.
+  and the feed is then empty rather than full of articles that are not about the topic).  Note:
+  the feed is ``sort=newest``, which issue 15 makes strict in the search core (a date sort over
+  strong matches only, even when some weak ones exist); this check is the feed's own guarantee.
+  Its ``ETag`` is a hash of the feed's body, its ``Last-Modified`` the time of the index's last
+  commit (the feed can change only then); ``If-None-Match`` / ``If-Modified-Since`` that still
+  hold get ``304 Not Modified``.
 """
 
 from __future__ import annotations
