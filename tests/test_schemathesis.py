@@ -41,13 +41,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """`timtin serve` on the web fixture: (base URL, index folder)."""
-    index = build_fixture_index(tmp_path_factory.mktemp("contract") / "index")
+    folder = tmp_path_factory.mktemp("contract")
+    index = build_fixture_index(folder / "index")
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("TIMTIN_RATE_LIMIT", None)
+    log = (folder / "serve.log").open("wb")  # a file, not a pipe nobody reads while the server runs
     proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--index", str(index), "--host",
                              "127.0.0.1", "--port", str(port), "--workers", "1"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -68,6 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+        log.close()
 
 
 def test_schemathesis_finds_no_failure(server: tuple[str, Path], tmp_path: Path) -> None:
