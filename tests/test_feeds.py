@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -86,7 +87,10 @@ def test_feed_takes_the_filters_and_leaves_out_weak_and_undated_matches(client: 
     fireworks = feedparser.parse(_feed(client, "q=ph%C3%A1o+hoa").data).entries
     assert {e.link.rsplit("/", 1)[-1] for e in fireworks} == {"giao-thua-1", "giao-thua-2"}  # not the undated one
     # links to articles without a web address go to the article page; fields are escaped, not markup
-    hostile = feedparser.parse(_feed(client, "q=m%C3%A3+%C4%91%E1%BB%99c").data).entries
+    raw = _feed(client, "q=m%C3%A3+%C4%91%E1%BB%99c").data
+    ElementTree.fromstring(raw)  # well-formed whatever the articles hold
+    assert b"<script>" not in raw and b"&lt;script&gt;" in raw
+    hostile = feedparser.parse(raw).entries
     assert hostile and urlsplit(hostile[0].link).path == "/articles/xss-1"
     assert "<script>" in hostile[0].title  # the text of the title, which feedparser unescaped once
 
