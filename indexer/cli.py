@@ -1,4 +1,4 @@
-"""The ``timtin`` command line: index, merge, delete, search, eval, serve."""
+"""The ``timtin`` command line: index, merge, delete, search, eval, keys, serve."""
 
 from __future__ import annotations
 
@@ -207,6 +207,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``timtin keys create|list|revoke``: API keys for the web app's write API (``indexer.keys``)."""
+    from indexer.keys import KeyStoreError, create_key, keys_path, read_keys, revoke_key
+
+    path = keys_path(args.index)
+    try:
+        if args.action == "create":
+            print(create_key(path, args.name, args.scope))  # the key, once, alone on stdout
+            print(f"timtin: key {args.name!r} ({args.scope}) stored in {path}; it is not shown again",
+                  file=sys.stderr)
+        elif args.action == "revoke":
+            revoke_key(path, args.name)
+            print(f"timtin: key {args.name!r} revoked", file=sys.stderr)
+        else:
+            keys = read_keys(path)
+            if args.json:
+                json.dump([{"name": k.name, "scope": k.scope, "created": k.created} for k in keys], sys.stdout,
+                          ensure_ascii=False, indent=2)
+                print()
+            elif not keys:
+                print(f"timtin: no keys in {path}", file=sys.stderr)
+            for k in [] if args.json else keys:
+                print(f"{k.name}\t{k.scope}\t{k.created}")
+    except KeyStoreError as e:
+        print(f"timtin: {e}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as e:
+        print(f"timtin: keys file {path}: {e}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -308,6 +340,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run the queries N times; latency is from the last (warm-cache) pass")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("keys", help="create, list or revoke API keys (for the write API)")
+    keys = sp.add_subparsers(dest="action", required=True)
+    kp = keys.add_parser("create", help="print a new key once on stdout and store its hash")
+    kp.add_argument("name", help="who uses it, e.g. cms-hanoi (letters, digits, . _ -)")
+    kp.add_argument("--scope", choices=("read", "write"), default="read",
+                    help="read: search when TIMTIN_PUBLIC_SEARCH=0; write: also add, replace and delete articles "
+                         "(default: %(default)s)")
+    with_index(kp)
+    kp.set_defaults(func=cmd_keys)
+    kp = keys.add_parser("list", help="names, scopes and creation times (never the keys)")
+    with_index(kp)
+    kp.add_argument("--json", action="store_true")
+    kp.set_defaults(func=cmd_keys)
+    kp = keys.add_parser("revoke", help="delete a key: requests with it are refused at once")
+    kp.add_argument("name")
+    with_index(kp)
+    kp.set_defaults(func=cmd_keys)
 
     sp = sub.add_parser("serve", help="serve the search page and JSON API with gunicorn")
     with_index(sp)

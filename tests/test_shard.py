@@ -194,6 +194,23 @@ def test_sharded_search_equals_single_index(indexes: tuple[Path, Path], q: str) 
             assert not b.partial
 
 
+def test_equal_scores_are_ordered_by_id_in_one_index_and_in_shards(tmp_path: Path) -> None:
+    """The same story under 8 ids (equal scores): one order, by id, whatever the layout or indexing order."""
+    story = [Article(id=f"ban-sao-{c}", title="Lũ quét ở Mù Cang Chải", published=datetime(2024, 9, 10, 8, tzinfo=VN),
+                     body="Lũ quét cuốn trôi nhà dân ở Mù Cang Chải.") for c in "hcfadgbe"]
+    others = [Article(id=f"khac-{i}", title=f"Tin khác {i}", body="Mưa lớn ở vùng cao.") for i in range(6)]
+    write_articles(tmp_path / "forward", story + others)
+    write_articles(tmp_path / "backward", list(reversed(story)) + others)
+    write_sharded(tmp_path / "sharded", story + others, shards=SHARDS)
+    assert len({shard_of(a.id, SHARDS) for a in story}) > 1
+    by_id = sorted(a.id for a in story)
+    for kw in ({}, {"sort": "newest"}, {"sort": "oldest"}, {"per_page": 3, "page": 2}):
+        shown = [[h.id for h in _result(tmp_path / name, "lũ quét mù cang chải", **kw).hits]
+                 for name in ("forward", "backward", "sharded")]
+        page, per_page = kw.get("page", 1), kw.get("per_page", 10)
+        assert shown[0] == shown[1] == shown[2] == by_id[(page - 1) * per_page : page * per_page], kw
+
+
 def test_the_cases_compared_are_not_trivial(indexes: tuple[Path, Path]) -> None:
     single, sharded = indexes
     hits = {i for q in QUERIES for i in (h.id for h in _result(sharded, q, per_page=100).hits)}

@@ -9,11 +9,14 @@ app sees the request (``webapp.httpguard``: 400 malformed request, 408 too slow,
 large, 414 request line too long, 431 headers too large, 503 too many connections; each the usual
 JSON error), and 429 when a rate limit is configured.
 
-The write API (``/api/articles``, keys: ``bearerKey``) adds its operations in ``_article_paths``.
+The articles API (``/api/articles``, keys: ``bearerAuth``) is described in ``webapp.openapi_articles``;
+``_complete`` adds to every operation the statuses any request can get (a read key's 401 where
+search can be made private, the HTTP server's, 429).
 """
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -22,6 +25,7 @@ from indexer.search import MAX_PER_PAGE, SORTS
 from indexer.search.export import EXPORT_COLUMNS
 from indexer.search.filters import FACETS
 from indexer.text.regions import provinces
+from webapp import openapi_articles as articles
 from webapp.validation import (
     FEED_ENTRIES,
     MAX_EXPORT,
@@ -36,7 +40,7 @@ from webapp.validation import (
 BLANK_CHARS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 ERROR_CODES = ["missing_parameter", "invalid_parameter", "bad_request", "not_found", "method_not_allowed",
                "request_timeout", "request_too_large", "uri_too_long", "headers_too_large", "rate_limited",
-               "internal_error", "index_unavailable", "server_busy"]
+               "internal_error", "index_unavailable", "server_busy", *articles.ERROR_CODES]
 
 
 def _ref(name: str, kind: str = "schemas") -> dict[str, str]:
@@ -356,8 +360,34 @@ def _service_paths() -> dict[str, Any]:
 
 
 def _article_paths() -> dict[str, Any]:
-    """The write API's operations (/api/articles…, secured by ``bearerKey``): added with issue 17's keys."""
-    return {}
+    """The articles API (``webapp.openapi_articles``): reading one article, writing with a key."""
+    return articles.PATHS
+
+
+_UNGUARDED = ("/healthz", "/openapi.json")  # never need a key (webapp.auth.EXEMPT_PATHS)
+_PAGES = ("/", "/articles/{article_id}")
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _complete(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation with the statuses any request can get: a read key's 401 where search can be made
+    private (``TIMTIN_PUBLIC_SEARCH=0``), the HTTP server's 400/408/413/414/431, and 429."""
+    paths = copy.deepcopy(paths)  # the articles API's tables stay as they are
+    for path, item in paths.items():
+        for method, op in item.items():
+            if method not in _METHODS:
+                continue
+            responses = op["responses"]
+            if path not in _UNGUARDED and "security" not in op:
+                op["security"] = articles.READ_SECURITY
+                responses["401"] = (_html("Only with `TIMTIN_PUBLIC_SEARCH=0`: no valid API key.")
+                                    if path in _PAGES else articles.READ_UNAUTHORIZED)
+            for status, name in (("400", "BadRequest"), ("408", "RequestTimeout"), ("413", "TooLarge"),
+                                 ("414", "UriTooLong"), ("429", "RateLimited"), ("431", "HeadersTooLarge")):
+                if status != "429" or path != "/healthz":
+                    responses.setdefault(status, _ref(name, "responses"))
+            op["responses"] = dict(sorted(responses.items()))
+    return paths
 
 
 @cache
@@ -367,16 +397,15 @@ def openapi_spec() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "timtin", "version": "1.1.0",
                  "description": "Full-text search over Vietnamese news articles: search, exports, an Atom "
-                                "feed, autocomplete, and the HTML pages. Searching is public."},
+                                "feed, autocomplete, the HTML pages, and the articles API for a CMS (with an API key). "
+                                "Reading is public unless the server runs with `TIMTIN_PUBLIC_SEARCH=0`."},
         "tags": [{"name": "search"}, {"name": "export"}, {"name": "pages"}, {"name": "service"},
                  {"name": "articles"}],
-        "paths": {**_search_paths(), **_assist_paths(), **_article_paths(), **_page_paths(), **_service_paths()},
+        "paths": _complete({**_search_paths(), **_assist_paths(), **_article_paths(), **_page_paths(),
+                            **_service_paths()}),
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **articles.SCHEMAS},
             "responses": _RESPONSES,
-            "securitySchemes": {"bearerKey": {
-                "type": "http", "scheme": "bearer",
-                "description": "An API key from `timtin keys create NAME --scope read|write`, sent as "
-                               "`Authorization: Bearer KEY`."}},
+            "securitySchemes": articles.SECURITY_SCHEMES,
         },
     }

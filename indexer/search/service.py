@@ -22,6 +22,7 @@ from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import match
 from indexer.search.query import parse_query
 from indexer.search.ranking import Ranking, rerank_titles
+from indexer.search.ties import article_ids, tie_order
 from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
 
@@ -92,18 +93,21 @@ class SearchResult:
         return out
 
 
-def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True) -> np.ndarray:
+def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True,
+         snap: Snapshot | None = None) -> np.ndarray:
+    """The ``k`` best ``candidates`` by ``order_key``; equal keys by article id when ``snap`` is given."""
     if k <= 0 or not len(candidates):
         return candidates[:0]
     keys = order_key[candidates]
     if descending:
         keys = -keys
-    if k < len(candidates):
-        part = np.argpartition(keys, k - 1)[:k]
+    if k < len(candidates):  # the k best, and every candidate tied with the k-th
+        part = np.flatnonzero(keys <= keys[np.argpartition(keys, k - 1)[k - 1]])
     else:
         part = np.arange(len(candidates))
-    order = part[np.lexsort((candidates[part], keys[part]))]
-    return candidates[order]
+    docs = candidates[part]
+    ids_of = None if snap is None else (lambda pos: article_ids(snap, docs[pos]))
+    return docs[tie_order(keys[part], ids_of, limit=k)][:k]
 
 
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
@@ -143,13 +147,13 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     candidates = np.flatnonzero(final)
     k = page * per_page
     if req.sort == "newest":
-        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k)
+        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k, snap=snap)
     elif req.sort == "oldest":
         docs = _top(np.where(snap.published == NO_DATE, np.inf, snap.published), candidates, k,
-                    descending=False)
+                    descending=False, snap=snap)
     else:
         # the same top articles are re-ranked whatever the page, so pages never overlap
-        top = _top(m.score, candidates, max(k, rank.rerank_depth))
+        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
         depth = min(len(top), rank.rerank_depth)
         head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank)
         m.score[head] = scores

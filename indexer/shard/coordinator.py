@@ -4,8 +4,8 @@ The merge gives what one index holding all the articles gives: candidates ordere
 corpus-wide scores, the title re-ranking applied to the merged top ``rerank_depth`` (each shard
 computed the bonus of its own top ``rerank_depth``, which holds every article of the merged top
 that is on it), pages cut from the merged order, totals and facet counts summed.  Articles with
-equal scores (or equal dates in the date sorts) are ordered by shard, then by their order in the
-shard, where one index orders them by indexing order: the only way the two can differ.
+equal scores (or equal dates in the date sorts) are ordered by article id, in one index as in shards
+(``indexer.search.ties``): the ids of tied candidates from different shards are asked of their shards.
 
 ``ShardClient`` is what a shard must answer; ``LocalShard`` answers in this process over a
 snapshot, Ray actors (``indexer.cluster``) over the network.  A client that raises (or times
@@ -23,6 +23,7 @@ import numpy as np
 
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
 from indexer.search.filters import MONTH, no_facets
+from indexer.search.ties import IdsOf, article_ids, tie_order
 from indexer.shard.scatter import (
     ShardPart,
     ShardStats,
@@ -51,6 +52,8 @@ class ShardClient(Protocol):
 
     def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]: ...
 
+    def ids(self, docnums: list[int]) -> list[str]: ...
+
 
 class LocalShard:
     """A shard searched in this process, over one snapshot (the same for every round of a query)."""
@@ -67,6 +70,9 @@ class LocalShard:
     def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
         return shard_hits(self.snap, picks, req)
 
+    def ids(self, docnums: list[int]) -> list[str]:
+        return article_ids(self.snap, np.asarray(docnums, dtype=np.int64))
+
 
 _EMPTY = np.zeros(0)  # what np.concatenate gets when no shard answered
 
@@ -76,9 +82,9 @@ def _empty(req: SearchRequest, started: float) -> SearchResult:
     return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [], no_facets())
 
 
-def _order(shard: np.ndarray, docnum: np.ndarray, key: np.ndarray, descending: bool) -> np.ndarray:
-    """Indices sorting by key (ties: shard, then docnum)."""
-    return np.lexsort((docnum, shard, -key if descending else key))
+def _order(key: np.ndarray, descending: bool, ids_of: IdsOf, limit: int) -> np.ndarray:
+    """Indices sorting by key, ties by article id (exact for the first ``limit``)."""
+    return tie_order(-key if descending else key, ids_of, limit)
 
 
 def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ranking | None = None) -> SearchResult:
@@ -124,18 +130,32 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
     key = np.concatenate([p.keys for p in kept.values()] or [_EMPTY]).astype(np.float64)
     bonus = np.concatenate([np.concatenate([p.bonus, np.full(len(p.docnums) - len(p.bonus), np.nan)])
                             for p in kept.values()] or [_EMPTY]).astype(np.float64)
+
+    def ids_of(positions: np.ndarray) -> list[str]:
+        """Article ids of merged candidates, asked of their shards ("" if a shard fails)."""
+        out = [""] * len(positions)
+        wanted: dict[int, list[int]] = {}
+        for j, pos in enumerate(positions):
+            wanted.setdefault(int(shard[pos]), []).append(j)
+        for i, js in wanted.items():
+            got = ask(i, clients[i].ids, [int(docnum[positions[j]]) for j in js])
+            for j, article_id in zip(js, got or []):
+                out[j] = article_id
+        return out
+
     if req.sort in ("newest", "oldest"):
-        order = _order(shard, docnum, key, descending=req.sort == "newest")[:k]
+        order = _order(key, req.sort == "newest", ids_of, k)[:k]
         final = score[order]
     else:
-        order = _order(shard, docnum, key, descending=True)[: max(k, rank.rerank_depth)]
+        need = max(k, rank.rerank_depth)
+        order = _order(key, True, ids_of, need)[:need]
         depth = min(len(order), rank.rerank_depth)
         head = order[:depth]
         final = score[order].copy()
         words = parsed.typed_words()
         if depth and words:
             new = score[head].astype(np.float64) + bonus[head]
-            reorder = np.lexsort((docnum[head], shard[head], -new))
+            reorder = tie_order(-new, lambda pos: ids_of(head[pos]))
             order = np.concatenate([head[reorder], order[depth:]])
             final = np.concatenate([new[reorder].astype(np.float32), final[depth:]])
         order, final = order[:k], final[:k]

@@ -184,13 +184,13 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     bonus = EMPTY_F64
     if req.sort == "newest":
         key = snap.published.astype(np.float64) * 1e3 + m.score
-        top = _top(key, candidates, k)
+        top = _top(key, candidates, k, snap=snap)
     elif req.sort == "oldest":
         key = np.where(snap.published == NO_DATE, np.inf, snap.published)
-        top = _top(key, candidates, k, descending=False)
+        top = _top(key, candidates, k, descending=False, snap=snap)
     else:
         key = m.score
-        top = _top(m.score, candidates, max(k, rank.rerank_depth))
+        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
         if len(head) and words:
