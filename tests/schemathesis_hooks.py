@@ -3,7 +3,11 @@
 The OpenAPI document states rules across parameters that JSON Schema cannot express, each said in
 the descriptions: ``page`` × ``per_page`` ≤ 10,000 and ``from`` ≤ ``to`` (else 400), and a request
 line of at most 8,190 bytes and headers of at most 8,190 bytes each (else 414 / 431, from the HTTP
-server).  Schema-valid cases that break them are not generated.
+server).  Schema-valid cases that break them are not generated.  Likewise for one rule on the content
+of an article that ``PUT /api/articles/{id}`` replaces (a 400 ``invalid_article``): text that looks
+like TCVN3/VNI legacy encoding but cannot be converted with confidence is refused, as file ingestion
+refuses it; the schema cannot say which strings those are, so such positive cases are dropped (the
+ingestion's own check, ``indexer.ingest.sources._make_article``, tells which).
 
 A "negative" case is one Schemathesis generated against the schema, but what is sent is its
 serialisation: ``None`` leaves a query parameter out, ``-5`` sent for an array of strings is the
@@ -95,8 +99,19 @@ def _mode(case: Any) -> str:
     return str(getattr(mode, "value", mode))
 
 
+def refused_replacement(case: Any) -> bool:
+    """True for a PUT of an article the ingestion refuses for its content (legacy-looking text)."""
+    if case.method.upper() != "PUT" or not isinstance(case.body, dict):
+        return False
+    from indexer.ingest.sources import _make_article
+
+    article_id = str((case.path_parameters or {}).get("id", "x")) or "x"
+    return isinstance(_make_article({**case.body, "id": article_id}), str)
+
+
 @schemathesis.hook
 def filter_case(context: Any, case: Any) -> bool:
     if _mode(case) == "positive":
-        return not breaks_a_cross_parameter_rule(case.query) and not too_long(case)
+        return not breaks_a_cross_parameter_rule(case.query) and not too_long(case) \
+            and not refused_replacement(case)
     return not sent_request_fits(case)
