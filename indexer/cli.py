@@ -124,18 +124,54 @@ def _plain(html: str) -> str:
     return unescape(html)
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from indexer.search import SearchRequest, search
+def _search_request(args: argparse.Namespace):
+    """The request of ``timtin search``, as the API validates it; a ValueError says what is wrong."""
+    from indexer.search import MAX_HITS, SearchRequest
+    from indexer.shard.view import open_view
+    from indexer.text.regions import canonical_region
 
+    if args.page * args.limit > MAX_HITS:
+        raise ValueError(f"--page × --limit must be at most {MAX_HITS}")
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise ValueError("--from must not be later than --to")
+    regions = []
+    if args.region:
+        indexed = set(open_view(args.index).field_values("region"))
+        for value in args.region:
+            name = value if value in indexed else canonical_region(value)
+            if name is None:
+                raise ValueError(f"unknown region {value!r}: give a province or city, e.g. 'Hà Nội'")
+            regions.append(name)
+    rows = args.format in ("csv", "jsonl")
+    return SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort,
+                         source=list(dict.fromkeys(args.source or [])),
+                         category=list(dict.fromkeys(args.category or [])), region=list(dict.fromkeys(regions)),
+                         date_from=args.date_from, date_to=args.date_to, facets=not rows, highlight=not rows)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from indexer.search import search
+    from indexer.search.export import csv_lines, jsonl_lines
+
+    if args.json:
+        args.format = "json"
     try:
-        result = search(SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort),
-                        args.index)
+        req = _search_request(args)
+        result = search(req, args.index)
     except FileNotFoundError as e:
         print(f"timtin: {e}", file=sys.stderr)
         return 3
-    if args.json:
+    except ValueError as e:
+        print(f"timtin search: {e}", file=sys.stderr)
+        return 2
+    if args.format == "json":
         json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         print()
+        return 0
+    if args.format in ("csv", "jsonl"):
+        lines = csv_lines(result.hits, bom=False) if args.format == "csv" else jsonl_lines(result.hits)
+        for line in lines:
+            sys.stdout.write(line)
         return 0
     print(f"{result.total} results ({result.took_ms:.1f} ms)")
     for i, hit in enumerate(result.hits, (result.page - 1) * result.per_page + 1):
@@ -213,6 +249,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
+    return parse
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="timtin", description="Full-text search for Vietnamese news.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -259,10 +315,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("search", help="search from the shell")
     sp.add_argument("query")
     with_index(sp)
-    sp.add_argument("--limit", type=int, default=10, choices=range(1, 101), metavar="N")
-    sp.add_argument("--page", type=int, default=1)
+    sp.add_argument("--limit", type=_bounded(1, 10_000), default=10, metavar="N",
+                    help="results per page (default: %(default)s; up to 10000, e.g. for --format csv)")
+    sp.add_argument("--page", type=_bounded(1, 10_000), default=1, metavar="N")
     sp.add_argument("--sort", default="relevance", choices=("relevance", "newest", "oldest"))
-    sp.add_argument("--json", action="store_true", help="print one JSON document")
+    sp.add_argument("--source", action="append", metavar="NAME", help="only this source (repeat for several)")
+    sp.add_argument("--category", action="append", metavar="NAME", help="only this category (repeat for several)")
+    sp.add_argument("--region", action="append", metavar="NAME",
+                    help="only this province or city, any spelling, former names too (repeat for several)")
+    sp.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD",
+                    help="published on or after this day (Vietnam time)")
+    sp.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
+                    help="published on or before this day (Vietnam time)")
+    sp.add_argument("--format", default="text", choices=("text", "json", "csv", "jsonl"),
+                    help="text (default), one JSON document, or rows: csv / jsonl (the columns of /search.csv)")
+    sp.add_argument("--json", action="store_true", help="the same as --format json")
     sp.set_defaults(func=cmd_search)
 
     sp = sub.add_parser("eval", help="MRR@10, nDCG@10, Recall@10 and latency on judged queries")

@@ -224,6 +224,14 @@ def test_the_cases_compared_are_not_trivial(indexes: tuple[Path, Path]) -> None:
     assert _result(sharded, "zzyzx qwv", per_page=10).total == 0
     facets = _result(sharded, "bão", per_page=1).facets
     assert sum(f["count"] for f in facets["category"]) == _result(single, "bão", per_page=1).total > 10
+    # the timeline: every month of the dated matches, oldest first, summed over the shards; like the other
+    # facets it ignores its own filter (the dates), so a month picked from it keeps the others in view
+    months = facets["month"]
+    assert [m["value"] for m in months] == sorted(m["value"] for m in months) and len(months) >= 10
+    assert sum(m["count"] for m in months) == _result(single, "bão", per_page=1).total - 1  # "khong-dau": no date
+    picked = _result(sharded, "bão", per_page=1, date_from=date(2023, 3, 1), date_to=date(2023, 3, 31))
+    assert picked.facets["month"] == months and picked.total == next(m["count"] for m in months
+                                                                     if m["value"] == "2023-03")
 
 
 def test_scoring_terms_cover_every_statistic_the_scorer_reads(indexes: tuple[Path, Path]) -> None:
@@ -324,6 +332,11 @@ def test_web_search_suggest_and_healthz_on_a_sharded_index(web_pair) -> None:
         got = _json(sharded, "/search", **params)
         assert got == _json(single, "/search", **params), params
         assert "partial" not in got
+    for params in ({"q": "bao lu mien trung", "sort": "newest"}, {"q": "dai hoi", "source": "VnExpress"}):
+        for url in ("/search.csv", "/search.jsonl", "/feed.atom"):  # exports and the feed: the same bytes
+            got, want = sharded.get(url, query_string=params), single.get(url, query_string=params)
+            assert got.status_code == want.status_code == 200 and got.data == want.data, (url, params)
+            assert got.data.count(b"\n") > 2
     assert _json(sharded, "/search", q="bao lu mien trung")["suggestion"] == FLOOD
     for prefix in ("đại h", "bao", "Giá x"):
         got = _json(sharded, "/suggest", q=prefix)

@@ -64,7 +64,7 @@ def test_search_contract(client: FlaskClient) -> None:
         assert hit["published"].startswith("2024-")
     scores = [h["score"] for h in data["results"]]
     assert scores == sorted(scores, reverse=True)
-    assert set(data["facets"]) == {"source", "category", "region"}
+    assert set(data["facets"]) == {"source", "category", "region", "month"}
     assert sum(f["count"] for f in data["facets"]["source"]) == N_PARTY
     assert {f["value"] for f in data["facets"]["category"]} == {"Thời sự", "Chính trị"}
 
@@ -179,8 +179,12 @@ def test_limits_are_inclusive(client: FlaskClient) -> None:
     assert get_json(client, "/search?q=x&page=100&per_page=100")["page"] == 100
     assert get_json(client, "/search?q=x&page=1000")["page"] == 1000
     assert get_json(client, "/search?q=x&from=2024-05-01&to=2024-05-01")["total"] == 0
-    # empty optional values (as a blank HTML form sends them) count as not given
-    assert get_json(client, "/search?q=dai+hoi+dang&from=&to=&source=&page=&sort=")["total"] == N_PARTY
+    # empty filters and dates (as a blank HTML form sends them) count as not given; an empty number or sort
+    # is a 400, as the OpenAPI document says (it has no value for them)
+    assert get_json(client, "/search?q=dai+hoi+dang&from=&to=&source=&region=+")["total"] == N_PARTY
+    for empty in ("page=", "per_page=", "sort="):
+        assert get_json(client, "/search?q=dai+hoi+dang&" + empty, 400)["error"]["code"] == "invalid_parameter"
+    assert get_json(client, "/suggest?q=dai&limit=", 400)["error"]["code"] == "invalid_parameter"
 
 
 @pytest.mark.parametrize(("query", "status", "page_status"), [
@@ -463,8 +467,8 @@ def _response_schema(spec: dict, path: str, status: int) -> dict:
 def test_openapi_document_is_valid(client: FlaskClient) -> None:
     spec = get_json(client, "/openapi.json")
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) >= {"/search", "/suggest", "/healthz", "/openapi.json", "/api/articles",
-                                  "/api/articles/{id}"}
+    assert {"/search", "/search.csv", "/search.jsonl", "/feed.atom", "/suggest", "/healthz", "/openapi.json", "/",
+            "/articles/{article_id}", "/api/articles", "/api/articles/{id}"} <= set(spec["paths"])
     validate_spec = pytest.importorskip("openapi_spec_validator").validate
     validate_spec(spec)
 

@@ -1,9 +1,10 @@
 """The timtin web front end: a Flask application factory.
 
-``create_app(index_dir)`` serves the search page (``/``), article pages, and the JSON
+``create_app(index_dir)`` serves the search page (``/``), article pages, the JSON
 API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``, and ``/api/articles``: reading
-one article, and writing with an API key, see ``webapp.articles`` and ``webapp.auth``).  Run it
-with ``timtin serve`` (gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
+one article, and writing with an API key, see ``webapp.articles`` and ``webapp.auth``), exports
+(``/search.csv``, ``/search.jsonl``) and the Atom feed (``/feed.atom``).  Run it with ``timtin
+serve`` (gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from webapp.core import IndexUnavailable
 from webapp.ratelimit import init_rate_limit
 from webapp.validation import ParamError
 
-JSON_PREFIXES = ("/search", "/suggest", "/healthz", "/openapi.json", "/api/")
+JSON_PREFIXES = ("/search", "/suggest", "/healthz", "/openapi.json", "/api/", "/feed.atom")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
@@ -46,11 +47,13 @@ def create_app(index_dir: str | None = None) -> Flask:
     from webapp.api import api
     from webapp.articles import articles
     from webapp.assist import init_assist
+    from webapp.exports import exports
     from webapp.views import views
 
     app.register_blueprint(api)
     app.register_blueprint(articles)
     app.register_blueprint(views)
+    app.register_blueprint(exports)
     _register_errors(app)
     init_rate_limit(app)  # off unless $TIMTIN_RATE_LIMIT (or config RATE_LIMIT) is set
     init_auth(app)  # API keys; reading needs one only when $TIMTIN_PUBLIC_SEARCH=0

@@ -215,6 +215,7 @@ def _write(articles: list[Article], key_name: str, method: str) -> IndexStats:
         log.warning("%s by key %r refused: index busy (%d articles)", method, key_name, len(articles))
         raise _busy() from None
     except (ShardLayoutError, RuntimeError, OSError) as exc:
+        log.error("%s by key %r failed: %s: %s", method, key_name, type(exc).__name__, exc)
         raise IndexUnavailable(str(exc)) from exc
     log.info("%s by key %r: %d indexed, %d updated, ids %s", method, key_name, stats.indexed, stats.updated,
              json.dumps([a.id for a in articles], ensure_ascii=False))

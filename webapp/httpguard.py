@@ -21,6 +21,8 @@ request (only for idle keep-alive connections) and no limits on the request line
   10 MiB upload at 256 KiB/s still arrives, while the deadline stays bounded (10 s + 40 s at most).
   The body itself is read in the event loop before the app runs (``webapp.server.BufferedBody``), so
   a slow upload costs a socket and its bytes, never a worker thread.
+* **Busy.**  Over uvicorn's ``limit_concurrency`` (gunicorn's ``worker_connections``) a request gets
+  uvicorn's ``503``, here as the usual JSON error (``server_busy``) rather than plain text.
 
 The limits are class attributes; ``webapp.server`` makes a subclass with the configured values.
 """
@@ -29,8 +31,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+BUSY_BODY = json.dumps({"error": {"code": "server_busy",
+                                  "message": "The server is busy; try again in a moment."}}).encode()
+
+
+async def server_busy(scope: Any, receive: Any, send: Any) -> None:
+    """uvicorn's answer over its concurrency limit (``service_unavailable``), as a JSON error."""
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(BUSY_BODY)).encode()),
+        (b"retry-after", b"1"), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": BUSY_BODY, "more_body": False})
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -215,6 +230,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._reject(413, "request_too_large", f"The request body is larger than {self._body_limit} bytes.")
             return
         super().on_body(body)
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        super()._start_asgi_task(cycle, server_busy if app is service_unavailable else app)
 
     def on_message_complete(self) -> None:
         self._cancel_deadline()

@@ -17,7 +17,8 @@ from indexer.text.clean import display_title
 from indexer.text.names import display_name
 from indexer.text.regions import region_parent
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
-from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
+from webapp.timeline import build_timeline
+from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, search_request
 
 views = Blueprint("views", __name__)
 
@@ -148,6 +149,14 @@ class Links:
     def sort(self, key: str) -> str:
         return self.url(sort=key if key != "relevance" else None)
 
+    def feed(self) -> str:
+        """The Atom feed of this query and its filters (always newest first)."""
+        return "/feed.atom?" + urlencode(self.params(sort=None, per_page=None))
+
+    def export(self, extension: str) -> str:
+        """The whole result list (up to 10,000) as a file: ``csv`` or ``jsonl``."""
+        return f"/search.{extension}?" + urlencode(self.params(per_page=None))
+
     def unfiltered(self) -> str:
         return self.url(**{name: [] for name in FACET_FIELDS}, **{"from": None, "to": None})
 
@@ -170,21 +179,22 @@ def index() -> tuple[str, int] | str:
         q = parse_query_text(request.args)
     except ParamError as e:
         return render_template("index.html", q="", error=e.message_vi, examples=EXAMPLES), 400
-    if not q:
-        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     try:
-        req = parse_search_args(request.args, indexed_regions)
+        req = search_request(q, request.args, indexed_regions)  # without a query too: the contract is one
     except ParamError as e:
         return render_template("index.html", q=q, error=e.message_vi, examples=EXAMPLES), 400
+    if not q:
+        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     result = run_search(req)
     last = max(1, min(-(-result.total // req.per_page), MAX_RESULTS_DEPTH // req.per_page))
     filtered = any(getattr(req, n) for n in FACET_FIELDS) or bool(req.date_from or req.date_to)
     hits = [{"hit": h, "external": is_web_url(h.url), "host": host_of(h.url) if is_web_url(h.url) else "",
              "local": "/articles/" + _quote_id(h.id) + "?" + urlencode({"q": q})} for h in result.hits]
+    links = Links(req)
     return render_template(
         "index.html", q=q, req=req, result=result, hits=hits, facets=_facets(result, req),
-        links=Links(req), pages=_pages(req.page, last), last_page=last, filtered=filtered,
-        sorts=SORT_LABELS, examples=EXAMPLES)
+        links=links, pages=_pages(req.page, last), last_page=last, filtered=filtered,
+        sorts=SORT_LABELS, examples=EXAMPLES, timeline=build_timeline(result, req, links.url))
 
 
 def _quote_id(article_id: str) -> str:

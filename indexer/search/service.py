@@ -17,7 +17,7 @@ import numpy as np
 from indexer.config import default_index_dir
 from indexer.fields import HIT_FIELDS, JSON_FIELDS
 from indexer.schema import NO_DATE
-from indexer.search.filters import FACET_FIELDS, facets, filters
+from indexer.search.filters import facets, filters, no_facets
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import Matched, match
 from indexer.search.query import parse_query
@@ -27,7 +27,8 @@ from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
 from indexer.text.clean import display_title
 
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = 100  # results per page of the API and the search page
+MAX_HITS = 10_000  # results one search can return at once (an export's per_page); deeper ones are never served
 SORTS = ("relevance", "newest", "oldest")
 DATE_SORTS = ("newest", "oldest")  # list only the articles with every query word (``Matched.strong``)
 
@@ -149,11 +150,11 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     rank = rank or Ranking.from_env()
     snap = get_engine(index_dir).snapshot()
     parsed = parse_query(req.q)
-    per_page = max(1, min(req.per_page, MAX_PER_PAGE))
+    per_page = max(1, min(req.per_page, MAX_HITS))
     page = max(1, req.page)
     if parsed.empty or snap.size == 0:
         return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
-                            {f: [] for f in FACET_FIELDS})
+                            no_facets())
     m = match(snap, parsed, rank)
     passing = filters(snap, req)
     all_words = int(np.count_nonzero(m.strong & passing))
@@ -174,7 +175,7 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
     hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
-    facet_counts = facets(snap, req, facet_base(m)) if req.facets else {f: [] for f in FACET_FIELDS}
+    facet_counts = facets(snap, req, facet_base(m)) if req.facets else no_facets()
     took = (time.perf_counter() - started) * 1000
     return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed,
                         all_words=all_words)

@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
-from indexer.search.filters import facet_rows
+from indexer.search.filters import MONTH, facet_rows, no_facets
 from indexer.search.ties import IdsOf, article_ids, tie_order
 from indexer.shard.scatter import (
     ShardPart,
@@ -79,8 +79,7 @@ _EMPTY = np.zeros(0)  # what np.concatenate gets when no shard answered
 
 def _empty(req: SearchRequest, started: float) -> SearchResult:
     page, per_page = page_bounds(req)
-    return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
-                        {f: [] for f in FACET_FIELDS})
+    return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [], no_facets())
 
 
 def _order(key: np.ndarray, descending: bool, ids_of: IdsOf, limit: int) -> np.ndarray:
@@ -171,7 +170,7 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         if got is not None:
             for (pos, _), hit in zip(picks, got):
                 hits[pos] = hit
-    facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else {f: [] for f in FACET_FIELDS}
+    facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else no_facets()
     result = SearchResult(req.q, sum(p.total for p in kept.values()), page, per_page,
                           (time.perf_counter() - started) * 1000, [h for h in hits if h is not None], facets,
                           relaxed, all_words=sum(p.all_words for p in kept.values()))
@@ -189,6 +188,11 @@ def _merge_facets(parts: list[dict[str, dict[str, int]]]) -> dict[str, list[dict
             for value, c in p.get(name, {}).items():
                 counts[value] = counts.get(value, 0) + c
         out[name] = facet_rows(name, counts, FACET_TOP)
+    months: dict[str, int] = {}
+    for p in parts:  # every month, oldest first (as one index counts them)
+        for value, c in p.get(MONTH, {}).items():
+            months[value] = months.get(value, 0) + c
+    out[MONTH] = [{"value": v, "count": months[v]} for v in sorted(months)]
     return out
 
 

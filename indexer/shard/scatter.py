@@ -35,7 +35,7 @@ from indexer.search.highlight import Wanted
 from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
-from indexer.search.service import DATE_SORTS, MAX_PER_PAGE, Hit, SearchRequest, _hit, _top, facet_base
+from indexer.search.service import DATE_SORTS, MAX_HITS, Hit, SearchRequest, _hit, _top, facet_base
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -166,7 +166,7 @@ EMPTY_F64 = np.zeros(0, dtype=np.float64)
 
 def page_bounds(req: SearchRequest) -> tuple[int, int]:
     """(page, per_page) as search() clamps them."""
-    return max(1, req.page), max(1, min(req.per_page, MAX_PER_PAGE))
+    return max(1, req.page), max(1, min(req.per_page, MAX_HITS))
 
 
 def empty_part(relaxed: bool = False) -> ShardPart:

@@ -571,3 +571,8 @@ def region_alternatives(name: str, limit: int = 6) -> list[tuple[str, bool]]:
     own = p.parts[part]
     return others([*((n, False) for n in (own.name, *own.aliases)), *((n, True) for n in (p.name, *p.aliases))])[
         :limit]
+
+
+def former_values() -> list[str]:
+    """The tags of the former provinces whose land or name the merger changed, in data order."""
+    return [v for v in gazetteer().former_values if v.endswith(FORMER_SUFFIX)]
