@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import tomllib
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import writing
+from whoosh.codec import base as codec_base
 from whoosh.filedb import structfile
 
 from indexer.store import patches
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _patched_attributes() -> list[object]:
     return [writing.PostingPool, writing.SegmentWriter.__dict__["_flush_segment"],
-            structfile.BufferFile.__dict__["__init__"]]
+            structfile.BufferFile.__dict__["__init__"], codec_base.Segment.__dict__["_random_id"].__func__]
 
 
 def _is_whooshs(obj: object) -> bool:
@@ -44,6 +46,18 @@ def test_uninstall_restores_whoosh_and_install_puts_ours_back() -> None:
         assert all(a.__module__.startswith("indexer.store.") for a in _patched_attributes())  # type: ignore[attr-defined]
     finally:
         patches.install()
+
+
+def test_segment_names_do_not_follow_a_seeded_random_module(tmp_path: Path) -> None:
+    """Two commits made after the same random.seed() (Hypothesis seeds it per example) both land."""
+    from indexer.search import SearchRequest, search
+    from indexer.store.index import write_articles
+
+    for article in ARTICLES[:2]:
+        random.seed(7)
+        write_articles(tmp_path, [article])
+    assert search(SearchRequest(q=ARTICLES[0].title), tmp_path).total >= 1
+    assert {h.id for h in search(SearchRequest(q=ARTICLES[1].title), tmp_path).hits} >= {ARTICLES[1].id}
 
 
 def test_stock_whoosh_survives_timtins_own_calls_and_ends_with_ours(tmp_path: Path) -> None:

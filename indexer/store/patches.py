@@ -1,6 +1,6 @@
 """Every change timtin makes to Whoosh itself, installed explicitly and undoable.
 
-Three Whoosh attributes are replaced while the patches are installed:
+Four Whoosh attributes are replaced while the patches are installed:
 
 * ``whoosh.writing.PostingPool`` → :class:`indexer.store.termpool.TermPool` (postings
   grouped by term instead of sorted one by one);
@@ -8,7 +8,10 @@ Three Whoosh attributes are replaced while the patches are installed:
   TermPool's terms block by block in the compact form);
 * ``whoosh.filedb.structfile.BufferFile.__init__`` → :func:`_buffer_file_init` (reads
   compound segments from the memory map instead of copying them: Whoosh's ``BytesIO``
-  gave every server process a private copy of each segment, ~3 GB at 100k articles).
+  gave every server process a private copy of each segment, ~3 GB at 100k articles);
+* ``whoosh.codec.base.Segment._random_id`` → :func:`_random_segment_id` (segment names from
+  the operating system's randomness: Whoosh draws them from the shared ``random`` module, so
+  code that seeds it, as Hypothesis does for every example, made two commits pick one name).
 
 :func:`install` is called by :func:`indexer.store.index.open_index`, which every entry
 point passes through before it reads or writes an index (the CLI, ``timtin merge``, the
@@ -23,13 +26,16 @@ and for tests that compare against it.
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
 from whoosh import writing
+from whoosh.codec import base as codec_base
 from whoosh.filedb import structfile
+from whoosh.util import IDCHARS
 
 from indexer.store.termpool import TermPool
 
@@ -98,19 +104,29 @@ def _flush_segment(self) -> None:
         pdr.close()
 
 
+# -- segment names -------------------------------------------------------------------------
+
+
+def _random_segment_id(cls: type, size: int = 16) -> str:
+    """A segment id drawn from ``secrets`` (Whoosh's draws from the seedable ``random`` module)."""
+    return "".join(secrets.choice(IDCHARS) for _ in range(size))
+
+
 # -- install / uninstall --------------------------------------------------------------------
 
 
 def _stock() -> dict[str, Any]:
     """Whoosh's own attributes, as found when this module is first imported."""
     found = {"pool": writing.PostingPool, "flush_segment": writing.SegmentWriter.__dict__["_flush_segment"],
-             "buffer_init": structfile.BufferFile.__dict__["__init__"]}
+             "buffer_init": structfile.BufferFile.__dict__["__init__"],
+             "random_id": codec_base.Segment.__dict__["_random_id"]}
     if found["pool"] is TermPool or found["flush_segment"] is _flush_segment:
         raise RuntimeError("indexer.store.patches was imported twice with its patches installed")
     return found
 
 
 _STOCK = _stock()
+_RANDOM_ID: classmethod[Any, ..., str] = classmethod(_random_segment_id)
 _suppressed = 0  # > 0 inside stock_whoosh(): install() leaves Whoosh as shipped
 
 
@@ -147,6 +163,7 @@ def install() -> None:
     writing.PostingPool = TermPool
     writing.SegmentWriter._flush_segment = _flush_segment
     structfile.BufferFile.__init__ = _buffer_file_init
+    codec_base.Segment._random_id = _RANDOM_ID
 
 
 def uninstall() -> None:
@@ -154,12 +171,14 @@ def uninstall() -> None:
     writing.PostingPool = _STOCK["pool"]
     writing.SegmentWriter._flush_segment = _STOCK["flush_segment"]
     structfile.BufferFile.__init__ = _STOCK["buffer_init"]
+    codec_base.Segment._random_id = _STOCK["random_id"]
 
 
 def is_installed() -> bool:
-    """Whether the patches are in place (all three of them)."""
+    """Whether the patches are in place (all four of them)."""
     return (writing.PostingPool is TermPool and writing.SegmentWriter.__dict__["_flush_segment"] is _flush_segment
-            and structfile.BufferFile.__dict__["__init__"] is _buffer_file_init)
+            and structfile.BufferFile.__dict__["__init__"] is _buffer_file_init
+            and codec_base.Segment.__dict__["_random_id"] is _RANDOM_ID)
 
 
 @contextmanager
