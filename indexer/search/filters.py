@@ -11,6 +11,7 @@ from indexer.config import VN_TZ
 from indexer.fields import FACET_FIELDS
 from indexer.schema import NO_DATE
 from indexer.store.engine import Snapshot
+from indexer.text.fingerprint import text_hash
 
 if TYPE_CHECKING:
     from indexer.search.service import SearchRequest
@@ -25,7 +26,7 @@ def _minutes(d: date, end: bool = False) -> int:
 
 
 def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.ndarray:
-    """Live documents passing the request's filters (all but the facet ``skip``)."""
+    """Live documents passing the request's filters (all but the facet ``skip``); ``group``: one story group."""
     mask = snap.live.copy()
     for name in FACET_FIELDS:
         values = getattr(req, name)
@@ -34,6 +35,8 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
             for v in values:
                 any_of |= snap.term_mask(name, v)
             mask &= any_of
+    if req.group:
+        mask &= snap.group_keys == text_hash(req.group)
     if req.date_from:
         mask &= snap.published >= _minutes(req.date_from)
     if req.date_to:

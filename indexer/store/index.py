@@ -20,8 +20,23 @@ from whoosh.writing import SegmentWriter
 from indexer.config import VN_TZ
 from indexer.fields import STORED_FIELDS
 from indexer.models import Article, Problem
-from indexer.schema import EXACT, FOLDED, FORMAT_VERSION, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
+from indexer.schema import (
+    EXACT,
+    FOLDED,
+    FORMAT_VERSION,
+    FP_BANDS,
+    FP_EXACT,
+    GROUP_JOINED,
+    GROUP_KEY,
+    NO_DATE,
+    PAIRS,
+    SCHEMA_VERSION,
+    TEXT_PARTS,
+    build_schema,
+)
 from indexer.store import patches
+from indexer.store.groups import Story, StoryGroups, ensure_story_columns, single
+from indexer.text.fingerprint import text_hash
 from indexer.text.regions import detect_regions
 
 META_FILE = "timtin.json"
@@ -103,14 +118,24 @@ def published_minutes(when: datetime | None) -> int:
     return int(when.timestamp() // 60)
 
 
-def document_fields(article: Article) -> dict:
-    """The Whoosh document for one article (stored fields as in ``indexer.fields.STORED_FIELDS``)."""
+def document_fields(article: Article, story: Story | None = None) -> dict:
+    """The Whoosh document for one article (stored fields as in ``indexer.fields.STORED_FIELDS``).
+
+    ``story`` is its story group (``indexer.store.groups``); without, a group of its own.
+    """
+    story = story or single(article)
     made = {  # stored values that are not an Article attribute of the same name
         "published": article.published.isoformat() if article.published else "",
         "region": ",".join(article.regions or detect_regions(article.title, article.lead, article.body)),
+        "group": story.group,
     }
     doc = {f.name: made[f.name] if f.name in made else getattr(article, f.name) for f in STORED_FIELDS}
     doc["published_min"] = published_minutes(article.published)
+    doc[GROUP_KEY] = text_hash(story.group)
+    doc[GROUP_JOINED] = int(story.joined)
+    for name, value in zip(FP_BANDS, story.fingerprint.bands):
+        doc[name] = value
+    doc[FP_EXACT] = story.fingerprint.exact
     doc[PAIRS] = "\n".join((article.title, article.lead, article.body))
     for part in TEXT_PARTS:
         text = getattr(article, part)
@@ -157,14 +182,17 @@ def write_articles(
     running it again replaces what was written instead of duplicating it.
     """
     ix = open_index(index_dir)
+    ensure_story_columns(ix, lambda: open_writer(ix, lock_timeout))
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc():
         writer = open_writer(ix, lock_timeout, procs)
         pending = 0
+        current = ix.searcher()  # what story groups look up: the newest commit
         try:
             with ix.searcher() as searcher:
                 known = searcher.reader()
+                groups = StoryGroups([current.reader()])
                 for record in records:
                     if on_record:
                         on_record()
@@ -179,15 +207,20 @@ def write_articles(
                     else:
                         stats.indexed += 1
                     seen.add(record.id)
-                    writer.update_document(**document_fields(record))
+                    writer.update_document(**document_fields(record, groups.assign(record)))
                     pending += 1
                     if pending >= commit_every:
                         writer.commit(merge=False)
                         writer, pending = open_writer(ix, lock_timeout, procs), 0
+                        current.close()
+                        current = ix.searcher()
+                        groups.refresh([current.reader()])
             writer.commit(merge=False)  # small segments are merged by indexer.store.merge, off the write lock
         except BaseException:
             writer.cancel()
             raise
+        finally:
+            current.close()
     return stats
 
 
