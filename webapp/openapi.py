@@ -62,7 +62,9 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"],
         "properties": {
             "query": {"type": "string"},
-            "total": {"type": "integer", "minimum": 0, "description": "Articles matching (all pages)."},
+            "total": {"type": "integer", "minimum": 0,
+                      "description": "Results over all pages: with `collapse` (the default) stories (a story "
+                                     "group among the matching articles counts once), else matching articles."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
             "took_ms": {"type": "number", "minimum": 0},
@@ -131,6 +133,12 @@ _SEARCH_PARAMS = [
     _param("region", "Only these provinces or cities (repeat for several). Any name of a current province "
            "works, with or without diacritics, and so do former ones: `bac kan` or `Bắc Kạn` filter to "
            "`Thái Nguyên`. An unknown name is a 400.", _FILTER, many=True),
+    _param("collapse", "One result per story (default): articles with the same text, or nearly (the same "
+           "story republished, or with a changed headline), form a story group found at indexing; only the "
+           "group's best match is listed, with `group_size`. `false` lists every article.",
+           {"type": "boolean", "default": True}),
+    _param("group", "Only the articles of this story group (a hit's `group`); with `collapse=false` the "
+           "group_size articles of a hit.", {"type": "string", "minLength": 1, "maxLength": MAX_FILTER_CHARS}),
     _param("from", "Published on or after this day (Vietnam time).", _DATE),
     _param("to", "Published on or before this day (Vietnam time); not before `from`.", _DATE),
 ]

@@ -70,6 +70,27 @@ def _date(args: MultiDict[str, str], name: str) -> date | None:
                          f"Ngày '{raw}' không hợp lệ; hãy dùng dạng năm-tháng-ngày.") from None
 
 
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _bool(args: MultiDict[str, str], name: str, default: bool) -> bool:
+    raw = _one(args, name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() not in _BOOLEANS:
+        raise ParamError("invalid_parameter", f"'{name}' must be true or false (or 1 or 0).",
+                         f"Tham số '{name}' phải là true hoặc false.")
+    return _BOOLEANS[raw.lower()]
+
+
+def _group(args: MultiDict[str, str]) -> str | None:
+    raw = _one(args, "group")
+    if raw and len(raw) > MAX_FILTER_CHARS:
+        raise ParamError("invalid_parameter", f"'group' must be at most {MAX_FILTER_CHARS} characters.",
+                         "Mã nhóm bài quá dài.")
+    return raw or None
+
+
 def _values(args: MultiDict[str, str], name: str) -> list[str]:
     values = [v for v in (clean(v).strip() for v in args.getlist(name)) if v]
     if len(values) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in values):
@@ -136,7 +157,8 @@ def parse_search_args(args: MultiDict[str, str],
     filters = {name: _values(args, name) for name in FACET_FIELDS}
     filters["region"] = _regions(filters["region"], indexed_regions)
     return SearchRequest(q=q, page=page, per_page=per_page, sort=sort, date_from=date_from,
-                         date_to=date_to, **filters)  # type: ignore[arg-type]  # facets: list fields
+                         date_to=date_to, collapse=_bool(args, "collapse", True), group=_group(args),
+                         **filters)  # type: ignore[arg-type]  # facets: list fields
 
 
 def parse_suggest_args(args: MultiDict[str, str]) -> tuple[str, int]:

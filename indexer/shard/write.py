@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 from whoosh.writing import SegmentWriter
@@ -46,7 +47,7 @@ def write_sharded(
     manifest = _manifest(index_dir, shards)
     ixs = [open_index(d) for d in shard_dirs(index_dir)]
     for ix in ixs:
-        ensure_story_columns(ix, lambda ix=ix: open_writer(ix, lock_timeout))
+        ensure_story_columns(ix, partial(open_writer, ix, lock_timeout))
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc(), ExitStack() as stack:

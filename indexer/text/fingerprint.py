@@ -107,7 +107,7 @@ def minhash_bands(shingles: np.ndarray) -> tuple[int, ...]:
     if len(shingles) < MIN_SHINGLES:
         return (0,) * BANDS
     mins = _mix(shingles[:, None] ^ _SEEDS[None, :]).min(axis=0).reshape(BANDS, ROWS)
-    combined = np.zeros(BANDS, dtype=np.uint64)
+    combined: np.ndarray = np.zeros(BANDS, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(ROWS):
             combined = _mix(combined * _PRIME + mins[:, r])
