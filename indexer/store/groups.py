@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.fields import STORED, FieldType
 from whoosh.index import FileIndex
 from whoosh.writing import SegmentWriter
 
@@ -69,12 +70,12 @@ def single(article: Article) -> Story:
 
 def ensure_story_columns(ix: FileIndex, open_writer: Callable[[], SegmentWriter]) -> None:
     """Add the story columns to an index created before they existed (one commit without articles)."""
-    missing = [name for name in STORY_COLUMNS if name not in ix.schema]
+    missing = [name for name in (*STORY_COLUMNS, "group") if name not in ix.schema]
     if not missing:
         return
     writer = open_writer()
     try:
-        fields = story_columns()
+        fields: dict[str, FieldType] = {**story_columns(), "group": STORED()}
         for name in missing:
             writer.add_field(name, fields[name])
         writer.commit(merge=False)
@@ -103,7 +104,7 @@ class StoryGroups:
 
     def __init__(self, readers: Sequence) -> None:
         self.readers = list(readers)
-        self.replaced: set[str] = set()  # ids written in this run: their committed versions are outdated
+        self.replaced: set[str] = set()  # ids written since the table was read: their versions in it are outdated
         self._pending: dict[int, list[_Pending]] = defaultdict(list)
         self._latest: dict[str, _Pending] = {}
         self._checked: OrderedDict[tuple[int, int], tuple[str, str, Fingerprint]] = OrderedDict()
@@ -140,6 +141,7 @@ class StoryGroups:
     def refresh(self, readers: Sequence) -> None:
         """After a commit: read the table from the new readers, forget this run's pending articles."""
         self.readers = list(readers)
+        self.replaced.clear()  # the committed versions are the latest now
         self._pending.clear()
         self._latest.clear()
         self._checked.clear()
