@@ -87,6 +87,7 @@ def write_sharded(
                     current = [ix.searcher() for ix in ixs]
                     groups.refresh([c.reader() for c in current])
             _commit_all(writers)  # small segments are merged by indexer.store.merge, off the write lock
+            stats.grouped, stats.grouping_seconds = groups.joined, groups.seconds
         except BaseException:
             for w in writers.values():
                 w.cancel()

@@ -34,6 +34,7 @@ Incremental indexing, re-indexing and deletes
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -108,10 +109,13 @@ class StoryGroups:
         self._pending: dict[int, list[_Pending]] = defaultdict(list)
         self._latest: dict[str, _Pending] = {}
         self._checked: OrderedDict[tuple[int, int], tuple[str, str, Fingerprint]] = OrderedDict()
-        self.compared = 0
+        self.compared = 0  # candidate pairs checked on their text
+        self.joined = 0  # articles that joined an earlier article's group
+        self.seconds = 0.0  # spent finding groups (assign and reading the table), for benchmarks
         self._load()
 
     def _load(self) -> None:
+        started = time.perf_counter()
         values, docs, shards = [], [], []
         for i, reader in enumerate(self.readers):
             for leaf, offset in reader.leaf_readers():
@@ -137,6 +141,7 @@ class StoryGroups:
             self._values = np.zeros(0, dtype=np.int64)
             self._docs = np.zeros(0, dtype=np.int64)
             self._shards = np.zeros(0, dtype=np.int32)
+        self.seconds += time.perf_counter() - started
 
     def refresh(self, readers: Sequence) -> None:
         """After a commit: read the table from the new readers, forget this run's pending articles."""
@@ -164,6 +169,7 @@ class StoryGroups:
 
     def assign(self, article: Article) -> Story:
         """The story group of ``article`` (indexed next), remembered for the rest of the run."""
+        started = time.perf_counter()
         mine = single(article)
         best: tuple[float, str] | None = None
         seen: set[tuple[int, int]] = set()
@@ -185,12 +191,14 @@ class StoryGroups:
                     continue
                 best = self._better(best, mine.fingerprint, entry.story.fingerprint, entry.story.group)
         story = mine if best is None else Story(best[1], True, mine.fingerprint)
+        self.joined += story.joined
         self.replaced.add(article.id)
         entry = _Pending(article.id, story)
         self._latest[article.id] = entry
         for value in story.lookup_values():
             if value:
                 self._pending[value].append(entry)
+        self.seconds += time.perf_counter() - started
         return story
 
     def _better(self, best: tuple[float, str] | None, mine: Fingerprint, other: Fingerprint,

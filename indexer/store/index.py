@@ -55,10 +55,15 @@ class IndexStats:
     deleted: int = 0
     skipped: int = 0  # problems reported
     problems: list[Problem] = field(default_factory=list)
+    grouped: int = 0  # articles that joined the story group of an earlier article (indexer.store.groups)
+    grouping_seconds: float = 0.0  # spent finding story groups
 
     def summary(self) -> str:
-        return (f"{self.indexed} indexed, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.skipped} skipped")
+        out = (f"{self.indexed} indexed, {self.updated} updated, {self.deleted} deleted, "
+               f"{self.skipped} skipped")
+        if self.grouped:
+            out += f"; {self.grouped} joined a story told by an earlier article ({self.grouping_seconds:.1f} s)"
+        return out
 
 
 class IndexFormatError(RuntimeError):
@@ -216,6 +221,7 @@ def write_articles(
                         current = ix.searcher()
                         groups.refresh([current.reader()])
             writer.commit(merge=False)  # small segments are merged by indexer.store.merge, off the write lock
+            stats.grouped, stats.grouping_seconds = groups.joined, groups.seconds
         except BaseException:
             writer.cancel()
             raise

@@ -1,0 +1,117 @@
+"""Story groups found at indexing (indexer.store.groups) in a built index, and a sample to judge by reading.
+
+    python benchmarks/build_cost.py --data ../shared/data --index /tmp/ix --procs 2   # the build, its cost
+    python benchmarks/story_groups.py --data ../shared/data --index /tmp/ix --pairs /tmp/stories/pairs.txt
+
+Reports the groups of two or more articles and how many articles they hold; the exact duplicates of the
+corpus (the same normalised text, ``fp_exact``) and whether each set of them is in one group; the articles
+merged as near duplicates (text not identical to their group's first article); the time ``fingerprint``
+takes per article.  Writes ``--sample`` random near-duplicate pairs (member, group's first article: titles
+and the first 200 characters of lead and body, shingle resemblance) to ``--pairs`` for judging by hand.
+Skips cleanly (exit 0) when the data or the index is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indexer.schema import FP_EXACT  # noqa: E402
+from indexer.store.index import open_index  # noqa: E402
+from indexer.text.fingerprint import fingerprint, resemblance  # noqa: E402
+
+CORPUS = "news-100k.jsonl.gz"
+
+
+def _columns(reader, name: str) -> dict[int, int]:
+    return dict(enumerate(reader.column_reader(name))) if reader.has_column(name) else {}
+
+
+def _head(stored: dict) -> str:
+    return " ".join(f"{stored.get('lead', '')} {stored.get('body', '')}".split())[:200]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--pairs", default="/tmp/stories/pairs.txt")
+    ap.add_argument("--sample", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=15)
+    args = ap.parse_args()
+    corpus = Path(args.data) / CORPUS
+    if not corpus.exists() or not Path(args.index).exists():
+        print(f"skipped: {corpus} or {args.index} not found")
+        return 0
+
+    ix = open_index(args.index, create=False)
+    searcher = ix.searcher()
+    group_of: dict[str, str] = {}
+    exact: dict[str, int] = {}
+    reader = searcher.reader()
+    fp = _columns(reader, FP_EXACT)
+    for docnum, fields in reader.iter_docs():
+        group_of[fields["id"]] = fields.get("group") or fields["id"]
+        exact[fields["id"]] = fp.get(docnum, 0)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for article_id, group in group_of.items():
+        groups[group].append(article_id)
+    multi = {g: m for g, m in groups.items() if len(m) > 1}
+    print(f"articles: {len(group_of):,}")
+    print(f"story groups of 2+ articles: {len(multi):,}, holding {sum(map(len, multi.values())):,} articles "
+          f"(sizes: {dict(sorted(Counter(map(len, multi.values())).items()))})")
+
+    by_text: dict[int, list[str]] = defaultdict(list)
+    for article_id, h in exact.items():
+        by_text[h].append(article_id)
+    dup_sets = [ids for ids in by_text.values() if len(ids) > 1]
+    whole = sum(1 for ids in dup_sets if len({group_of[i] for i in ids}) == 1)
+    print(f"exact duplicates in the corpus (same normalised title, lead and body): {len(dup_sets):,} sets, "
+          f"{sum(map(len, dup_sets)):,} articles; each set in one group: {whole:,}")
+
+    near = [(m, g) for g, members in multi.items() for m in members
+            if m != g and g in exact and exact[m] != exact[g]]
+    only_near = [g for g, members in multi.items() if len({exact[m] for m in members}) > 1]
+    print(f"near duplicates: {len(near):,} articles in a group whose first article's text differs; "
+          f"{len(only_near):,} groups hold more than one text")
+
+    # the cost of a fingerprint, on the first 3,000 articles of the corpus
+    sample = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            obj = json.loads(line)
+            sample.append((obj.get("title") or "", obj.get("lead") or "", obj.get("body") or ""))
+            if len(sample) == 3000:
+                break
+    started = time.perf_counter()
+    for title, lead, body in sample:
+        fingerprint(title, lead, body)
+    print(f"fingerprint: {(time.perf_counter() - started) / len(sample) * 1000:.2f} ms per article")
+
+    rng = random.Random(args.seed)
+    picked = rng.sample(near, min(args.sample, len(near)))
+    Path(args.pairs).parent.mkdir(parents=True, exist_ok=True)
+    with open(args.pairs, "w", encoding="utf-8") as out:
+        for n, (member, first) in enumerate(picked, 1):
+            a, b = searcher.document(id=member), searcher.document(id=first)
+            fa = fingerprint(a.get("title", ""), a.get("lead", ""), a.get("body", ""))
+            fb = fingerprint(b.get("title", ""), b.get("lead", ""), b.get("body", ""))
+            out.write(f"#{n} resemblance {resemblance(fa.shingles, fb.shingles):.2f}\n"
+                      f"  A {member} [{a.get('source', '')}] {a.get('title', '')}\n    {_head(a)}\n"
+                      f"  B {first} [{b.get('source', '')}] {b.get('title', '')}\n    {_head(b)}\n\n")
+    searcher.close()
+    print(f"{len(picked)} near-duplicate pairs written to {args.pairs}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
