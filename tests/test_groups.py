@@ -160,6 +160,18 @@ def test_within_one_run_across_commits(tmp_path: Path) -> None:
     assert _groups(tmp_path) == _groups_of_one_run()
 
 
+def test_merged_segments_keep_the_groups(tmp_path: Path) -> None:
+    from indexer.store.merge import merge_segments
+
+    write_articles(tmp_path, stories(), commit_every=2)
+    assert merge_segments(tmp_path, everything=True) is not None
+    assert len(open_index(tmp_path, create=False)._segments()) == 1
+    r = search(SearchRequest(q="lũ lụt quảng bình"), tmp_path)
+    assert [h.group_size for h in r.hits if h.group == "lu-goc"] == [3]
+    write_articles(tmp_path, [_a("lu-nua", "Lũ lụt", FLOOD, FLOOD_LEAD)])  # the table is read from merged columns
+    assert _groups(tmp_path)["lu-nua"] == "lu-goc"
+
+
 def _groups_of_one_run() -> dict[str, str]:
     return {"lu-goc": "lu-goc", "lu-ban-sao": "lu-goc", "lu-dang-lai": "lu-goc", "vang-1-3": "vang-1-3",
             "vang-2-3": "vang-2-3", "cau-moi": "cau-moi", "le-hoi": "le-hoi"}

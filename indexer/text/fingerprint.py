@@ -7,7 +7,7 @@ An article's fingerprint (``fingerprint(title, lead, body)``) holds:
   copies differing only in case, spacing, punctuation or Unicode form are equal;
 * ``shingles``: the 64-bit hashes of every run of ``SHINGLE`` consecutive words of its lead
   and body (the headline is left out: a story republished under a new headline is the same story);
-* ``numbers``: the words holding a digit (dates, amounts, scores, codes);
+* ``numbers``: the numbers in its lead and body (dates, amounts, scores, codes), in one spelling;
 * ``bands``: a MinHash of the shingles (``BANDS`` × ``ROWS`` hash functions), each band of
   ``ROWS`` minima hashed into one 64-bit value: two articles with shingle resemblance (Jaccard
   similarity) J share at least one band with probability 1 − (1 − J^ROWS)^BANDS, which is how
@@ -61,13 +61,13 @@ def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,/\-]\d+)*")  # in a word: "19.4", "12/2004", "5" of "ngày.5"
 _NUMBER_PART = re.compile(r"[.,/\-]")
 
 
-def _number(word: str) -> str:
-    """A word holding a digit in one spelling: 19.4, 19-4 and 19/04 are all 19/4."""
-    return "/".join(p.lstrip("0") or "0" for p in _NUMBER_PART.split(word))
+def _number(digits: str) -> str:
+    """A number in one spelling: 19.4, 19-4 and 19/04 are all 19/4."""
+    return "/".join(p.lstrip("0") or "0" for p in _NUMBER_PART.split(digits))
 
 
 def text_hash(text: str) -> int:
@@ -122,7 +122,7 @@ def fingerprint(title: str, lead: str, body: str) -> Fingerprint:
     words = exact_words(f"{lead}\n{body}")
     exact = text_hash(" ".join(head) + "\n" + " ".join(words))
     shingles = shingle_hashes(words)
-    numbers = frozenset(_number(w) for w in set(words) if not w.isalpha() and _DIGIT.search(w))
+    numbers = frozenset(_number(n) for w in set(words) if not w.isalpha() for n in _NUMBER.findall(w))
     return Fingerprint(exact, shingles, numbers, minhash_bands(shingles))
 
 
