@@ -30,6 +30,20 @@ Incremental indexing, re-indexing and deletes
     indexing order.  Indexes written before groups existed get the columns on their next
     write (``ensure_story_columns``); their older articles are singletons (no fingerprint)
     until they are indexed again: ``timtin index`` of the same files groups them.
+
+On-disk format
+    No new format version: the story fields are Whoosh's own types (``STORED``, ``NumericColumn``),
+    so the pickled names of ``indexer.store.ondisk`` do not change, and a missing column reads as 0
+    ("no group": every article alone), so indexes of format 2 built before groups open and search
+    as before.
+
+Sharded indexes
+    ``indexer.shard.write`` looks up the columns of every shard, so a group spans shards (its
+    articles live in the shards of their ids).  At search time each shard sends the keys of its
+    joined articles in round 1, the coordinator passes their union back in round 2, and each shard
+    collapses the groups of two or more articles over all shards (``indexer.shard.coordinator``).
+    Indexing on a Ray cluster (``indexer.cluster.indexing``) writes each batch through a scratch
+    index, so there an article is grouped only with duplicates in its own batch.
 """
 
 from __future__ import annotations
