@@ -312,3 +312,12 @@ def test_the_api_takes_collapse_and_group(client) -> None:
     bad = client.get("/search", query_string={"q": "lũ", "collapse": "maybe"})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_parameter"
     assert client.get("/search", query_string={"q": "lũ", "group": "x" * 201}).status_code == 400
+
+
+def test_related_articles_leave_out_the_article_s_own_story(pair: tuple[Path, Path]) -> None:
+    from indexer.assist.related import related
+
+    for index_dir in pair:
+        shown = [r["id"] for r in related(index_dir, "tin-5-0", limit=5)]
+        assert shown and not {"tin-5-1", "tin-5-2"} & set(shown)  # its copies under other headlines
+        assert len({i.rsplit("-", 1)[0] for i in shown}) == len(shown)  # one article per story

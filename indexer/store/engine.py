@@ -205,8 +205,10 @@ class Snapshot:
         cache_key = ("grouped", len(keys), hash(keys.tobytes()))
         got = self._masks.get(cache_key)
         if got is None:
-            got = np.isin(self.group_keys, keys) & (self.group_keys != 0) if len(keys) else \
-                np.zeros(self.size, dtype=bool)
+            if len(keys) and len(self.group_keys) == self.size:
+                got = np.isin(self.group_keys, keys) & (self.group_keys != 0)
+            else:
+                got = np.zeros(self.size, dtype=bool)
             self._masks[cache_key] = got
         return got
 
