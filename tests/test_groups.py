@@ -160,6 +160,15 @@ def test_within_one_run_across_commits(tmp_path: Path) -> None:
     assert _groups(tmp_path) == _groups_of_one_run()
 
 
+def test_many_copies_join_one_group(tmp_path: Path) -> None:
+    """Candidates checked per article are bounded; an identical text still ends the search at once."""
+    first = stories()[0]
+    copies = [_a(f"ban-{i:03d}", first.title, FLOOD, FLOOD_LEAD) for i in range(120)]
+    write_articles(tmp_path, [first, *copies[:60]], commit_every=25)
+    write_articles(tmp_path, copies[60:])
+    assert set(_groups(tmp_path).values()) == {"lu-goc"}
+
+
 def test_merged_segments_keep_the_groups(tmp_path: Path) -> None:
     from indexer.store.merge import merge_segments
 

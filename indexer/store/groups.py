@@ -64,6 +64,7 @@ from indexer.store.internals import fixed_column_bytes
 from indexer.text.fingerprint import Fingerprint, fingerprint, same_story
 
 LOOKUP_COLUMNS = (*FP_BANDS, FP_EXACT)
+MAX_CHECKED = 50  # candidates checked on their text per article
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class StoryGroups:
         self._checked: OrderedDict[tuple[int, int], tuple[str, str, Fingerprint]] = OrderedDict()
         self.compared = 0  # candidate pairs checked on their text
         self.joined = 0  # articles that joined an earlier article's group
+        self.checked_now = 0  # candidates checked for the article being assigned
         self.seconds = 0.0  # spent finding groups (assign and reading the table), for benchmarks
         self._load()
 
@@ -182,28 +184,38 @@ class StoryGroups:
         return got
 
     def assign(self, article: Article) -> Story:
-        """The story group of ``article`` (indexed next), remembered for the rest of the run."""
+        """The story group of ``article`` (indexed next), remembered for the rest of the run.
+
+        The text's hash is looked up first: an identical text ends the search.  At most
+        ``MAX_CHECKED`` candidates are checked on their text (a template shared by hundreds of
+        articles costs no more than that).
+        """
         started = time.perf_counter()
         mine = single(article)
         best: tuple[float, str] | None = None
         seen: set[tuple[int, int]] = set()
-        for value in mine.lookup_values():
-            if not value:
+        for value in (mine.fingerprint.exact, *mine.fingerprint.bands):
+            if not value or (best is not None and best[0] >= 1.0) or self.checked_now >= MAX_CHECKED:
                 continue
             lo = int(np.searchsorted(self._values, value, side="left"))
             hi = int(np.searchsorted(self._values, value, side="right"))
             for shard, docnum in zip(self._shards[lo:hi].tolist(), self._docs[lo:hi].tolist()):
-                if (shard, docnum) in seen:
+                if (shard, docnum) in seen or self.checked_now >= MAX_CHECKED:
                     continue
                 seen.add((shard, docnum))
                 other = self._committed(shard, docnum)
                 if other[0] in self.replaced or other[0] == article.id:  # outdated, or this article's old version
                     continue
                 best = self._better(best, mine.fingerprint, other[2], other[1])
+                if best is not None and best[0] >= 1.0:
+                    break
             for entry in self._pending.get(value, ()):
+                if (best is not None and best[0] >= 1.0) or self.checked_now >= MAX_CHECKED:
+                    break
                 if entry.id == article.id or self._latest.get(entry.id) is not entry:
                     continue
                 best = self._better(best, mine.fingerprint, entry.story.fingerprint, entry.story.group)
+        self.checked_now = 0
         story = mine if best is None else Story(best[1], True, mine.fingerprint)
         self.joined += story.joined
         self.replaced.add(article.id)
@@ -218,6 +230,7 @@ class StoryGroups:
     def _better(self, best: tuple[float, str] | None, mine: Fingerprint, other: Fingerprint,
                 group: str) -> tuple[float, str] | None:
         self.compared += 1
+        self.checked_now += 1
         score = same_story(mine, other)
         if score <= 0:
             return best
