@@ -47,6 +47,7 @@ def main() -> int:
     ap.add_argument("--pairs", default="/tmp/stories/pairs.txt")
     ap.add_argument("--sample", type=int, default=100)
     ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--queries", type=int, default=200, help="dev queries timed with collapse on and off")
     args = ap.parse_args()
     corpus = Path(args.data) / CORPUS
     if not corpus.exists() or not Path(args.index).exists():
@@ -110,7 +111,37 @@ def main() -> int:
                       f"  B {first} [{b.get('source', '')}] {b.get('title', '')}\n    {_head(b)}\n\n")
     searcher.close()
     print(f"{len(picked)} near-duplicate pairs written to {args.pairs}")
+    _queries(Path(args.data) / "dev-queries.json", args.index, args.queries)
     return 0
+
+
+def _queries(path: Path, index: str, limit: int) -> None:
+    """Latency with collapse on and off, and how many first pages showed one story twice without it."""
+    from indexer.search import SearchRequest, search
+
+    if not path.exists() or limit <= 0:
+        return
+    queries = [q["query"] for q in json.loads(path.read_text(encoding="utf-8"))["queries"][:limit]]
+    times: dict[bool, list[float]] = {True: [], False: []}
+    repeated = hidden = 0
+    for _ in range(2):  # the first pass warms the postings cache
+        times = {True: [], False: []}
+        for q in queries:
+            for collapse in (False, True):
+                r = search(SearchRequest(q=q, collapse=collapse), index)
+                times[collapse].append(r.took_ms)
+    for q in queries:
+        plain = search(SearchRequest(q=q, collapse=False), index)
+        groups = [h.group for h in plain.hits]
+        if len(set(groups)) < len(groups):
+            repeated += 1
+            hidden += len(groups) - len(set(groups))
+    for collapse, ms in times.items():
+        ms.sort()
+        print(f"collapse={str(collapse).lower()}: p50 {ms[len(ms) // 2]:.1f} ms, p95 {ms[int(len(ms) * 0.95)]:.1f} ms "
+              f"over {len(ms)} dev queries (warm)")
+    print(f"first pages (10 results) showing one story twice or more without collapse: {repeated} of {len(queries)} "
+          f"queries, {hidden} repeated results")
 
 
 if __name__ == "__main__":
