@@ -274,9 +274,8 @@ def test_related_articles_over_every_shard(indexes: tuple[Path, Path]) -> None:
 @pytest.fixture(scope="module")
 def web_pair(tmp_path_factory: pytest.TempPathFactory):
     """Flask test clients of the web fixture as one index and as 3 shards (assistants warmed)."""
-    from test_assist_web import assist_articles
-
     import webapp
+    from tests.test_assist_web import assist_articles
 
     single = tmp_path_factory.mktemp("web-single") / "ix"
     sharded = tmp_path_factory.mktemp("web-sharded") / "ix"
@@ -297,7 +296,7 @@ def _json(client, url: str, **params) -> dict:
 
 
 def test_web_search_suggest_and_healthz_on_a_sharded_index(web_pair) -> None:
-    from test_assist_web import FLOOD
+    from tests.test_assist_web import FLOOD
 
     single, sharded, n = web_pair
     assert _json(sharded, "/healthz") == {"status": "ok", "documents": n, "shards": SHARDS}
