@@ -19,13 +19,16 @@ import json
 import random
 import sys
 import time
+import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from indexer.models import Article  # noqa: E402
 from indexer.schema import FP_EXACT  # noqa: E402
+from indexer.store.groups import StoryGroups  # noqa: E402
 from indexer.store.index import open_index  # noqa: E402
 from indexer.text.fingerprint import fingerprint, resemblance  # noqa: E402
 
@@ -97,6 +100,20 @@ def main() -> int:
     for title, lead, body in sample:
         fingerprint(title, lead, body)
     print(f"fingerprint: {(time.perf_counter() - started) / len(sample) * 1000:.2f} ms per article")
+    tracemalloc.start()
+    pending = StoryGroups([])
+    for i, (title, lead, body) in enumerate(sample):
+        pending.assign(Article(id=f"sample-{i}", title=title, lead=lead, body=body))
+    before = tracemalloc.get_traced_memory()[0]
+    pending.refresh([])  # as after a commit: what it frees is what the articles since the last commit hold
+    held = (before - tracemalloc.get_traced_memory()[0]) / len(sample)
+    tracemalloc.stop()
+    print(f"memory while indexing: {held / 1024:.1f} KB per article written since the last commit "
+          f"(x 20,000 = {held * 20_000 / 2**20:.0f} MB at the default --commit-every)")
+    started = time.perf_counter()
+    table = StoryGroups([reader])
+    print(f"lookup table of the committed index: {table.nbytes / 2**20:.1f} MB, read in "
+          f"{time.perf_counter() - started:.2f} s")
 
     rng = random.Random(args.seed)
     picked = rng.sample(near, min(args.sample, len(near)))

@@ -159,6 +159,11 @@ class StoryGroups:
             self._shards = np.zeros(0, dtype=np.int32)
         self.seconds += time.perf_counter() - started
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the table of committed articles."""
+        return self._values.nbytes + self._docs.nbytes + self._shards.nbytes
+
     def refresh(self, readers: Sequence) -> None:
         """After a commit: read the table from the new readers, forget this run's pending articles."""
         self.readers = list(readers)
