@@ -46,26 +46,45 @@ def _head(stored: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    ap.add_argument("--index", required=True)
+    ap.add_argument("--index", help="a built index (else the groups are found in memory, as indexing would)")
     ap.add_argument("--pairs", default="/tmp/stories/pairs.txt")
     ap.add_argument("--sample", type=int, default=100)
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--queries", type=int, default=200, help="dev queries timed with collapse on and off")
     args = ap.parse_args()
     corpus = Path(args.data) / CORPUS
-    if not corpus.exists() or not Path(args.index).exists():
+    if not corpus.exists() or (args.index and not Path(args.index).exists()):
         print(f"skipped: {corpus} or {args.index} not found")
         return 0
 
-    ix = open_index(args.index, create=False)
-    searcher = ix.searcher()
     group_of: dict[str, str] = {}
     exact: dict[str, int] = {}
-    reader = searcher.reader()
-    fp = _columns(reader, FP_EXACT)
-    for docnum, fields in reader.iter_docs():
-        group_of[fields["id"]] = fields.get("group") or fields["id"]
-        exact[fields["id"]] = fp.get(docnum, 0)
+    if args.index:
+        searcher = open_index(args.index, create=False).searcher()
+        reader = searcher.reader()
+        fp = _columns(reader, FP_EXACT)
+        for docnum, fields in reader.iter_docs():
+            group_of[fields["id"]] = fields.get("group") or fields["id"]
+            exact[fields["id"]] = fp.get(docnum, 0)
+
+        def document(article_id: str) -> dict:
+            return searcher.document(id=article_id)
+    else:  # the same StoryGroups.assign as indexing, all articles pending (no index written)
+        articles: dict[str, dict] = {}
+        found = StoryGroups([])
+        started = time.perf_counter()
+        with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                obj = json.loads(line)
+                doc = {k: obj.get(k) or "" for k in ("id", "title", "lead", "body", "source")}
+                story = found.assign(Article(id=doc["id"], title=doc["title"], lead=doc["lead"], body=doc["body"]))
+                group_of[doc["id"]], exact[doc["id"]] = story.group, story.fingerprint.exact
+                articles[doc["id"]] = doc
+        print(f"grouped in memory: {time.perf_counter() - started:.0f} s wall, {found.seconds:.0f} s in assign, "
+              f"{found.compared:,} candidate pairs checked")
+
+        def document(article_id: str) -> dict:
+            return articles[article_id]
     groups: dict[str, list[str]] = defaultdict(list)
     for article_id, group in group_of.items():
         groups[group].append(article_id)
@@ -110,25 +129,27 @@ def main() -> int:
     tracemalloc.stop()
     print(f"memory while indexing: {held / 1024:.1f} KB per article written since the last commit "
           f"(x 20,000 = {held * 20_000 / 2**20:.0f} MB at the default --commit-every)")
-    started = time.perf_counter()
-    table = StoryGroups([reader])
-    print(f"lookup table of the committed index: {table.nbytes / 2**20:.1f} MB, read in "
-          f"{time.perf_counter() - started:.2f} s")
+    if args.index:
+        started = time.perf_counter()
+        table = StoryGroups([reader])
+        print(f"lookup table of the committed index: {table.nbytes / 2**20:.1f} MB, read in "
+              f"{time.perf_counter() - started:.2f} s")
 
     rng = random.Random(args.seed)
     picked = rng.sample(near, min(args.sample, len(near)))
     Path(args.pairs).parent.mkdir(parents=True, exist_ok=True)
     with open(args.pairs, "w", encoding="utf-8") as out:
         for n, (member, first) in enumerate(picked, 1):
-            a, b = searcher.document(id=member), searcher.document(id=first)
+            a, b = document(member), document(first)
             fa = fingerprint(a.get("title", ""), a.get("lead", ""), a.get("body", ""))
             fb = fingerprint(b.get("title", ""), b.get("lead", ""), b.get("body", ""))
             out.write(f"#{n} resemblance {resemblance(fa.shingles, fb.shingles):.2f}\n"
                       f"  A {member} [{a.get('source', '')}] {a.get('title', '')}\n    {_head(a)}\n"
                       f"  B {first} [{b.get('source', '')}] {b.get('title', '')}\n    {_head(b)}\n\n")
-    searcher.close()
     print(f"{len(picked)} near-duplicate pairs written to {args.pairs}")
-    _queries(Path(args.data) / "dev-queries.json", args.index, args.queries)
+    if args.index:
+        searcher.close()
+        _queries(Path(args.data) / "dev-queries.json", args.index, args.queries)
     return 0
 
 
