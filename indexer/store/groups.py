@@ -42,8 +42,9 @@ Sharded indexes
     articles live in the shards of their ids).  At search time each shard sends the keys of its
     joined articles in round 1, the coordinator passes their union back in round 2, and each shard
     collapses the groups of two or more articles over all shards (``indexer.shard.coordinator``).
-    Indexing on a Ray cluster (``indexer.cluster.indexing``) writes each batch through a scratch
-    index, so there an article is grouped only with duplicates in its own batch.
+    Indexing on a Ray cluster (``indexer.cluster.indexing``): the driver, which reads every
+    article and routes it to its shard, finds the groups over all shards (its pending articles are
+    never committed during the run: ~4 KB each in its memory) and sends them with the batches.
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ class Story:
 
     def lookup_values(self) -> tuple[int, ...]:
         return (*self.fingerprint.bands, self.fingerprint.exact)
+
+    def stored(self) -> Story:
+        """What the index stores of it (no shingles or numbers: light to send to another process)."""
+        empty = np.zeros(0, dtype=np.uint32)
+        return Story(self.group, self.joined, Fingerprint(self.fingerprint.exact, empty, empty,
+                                                          self.fingerprint.bands))
 
 
 def single(article: Article) -> Story:

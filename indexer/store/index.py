@@ -6,7 +6,7 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -184,11 +184,14 @@ def write_articles(
     procs: int = 1,
     on_problem: Callable[[Problem], None] | None = None,
     on_record: Callable[[], None] | None = None,
+    stories: Mapping[str, Story] | None = None,
 ) -> IndexStats:
     """Add or replace articles (keyed by id), committing every ``commit_every`` articles.
 
     Each commit is atomic: a killed run leaves the last committed index readable, and
-    running it again replaces what was written instead of duplicating it.
+    running it again replaces what was written instead of duplicating it.  Story groups are
+    found in this index (``indexer.store.groups``), unless ``stories`` gives them by id (found
+    by the caller over a wider index: ``indexer.cluster.indexing``).
     """
     ix = open_index(index_dir)
     ensure_story_columns(ix, lambda: open_writer(ix, lock_timeout))
@@ -216,7 +219,8 @@ def write_articles(
                     else:
                         stats.indexed += 1
                     seen.add(record.id)
-                    writer.update_document(**document_fields(record, groups.assign(record)))
+                    given = stories.get(record.id) if stories else None
+                    writer.update_document(**document_fields(record, given or groups.assign(record)))
                     pending += 1
                     if pending >= commit_every:
                         writer.commit(merge=False)
