@@ -2,7 +2,8 @@
 
 Modules: ``service`` (``search()``, requests, hits and results), ``query`` (the query language),
 ``matching`` (which articles match, their scores), ``ranking`` (weights, BM25, title re-ranking),
-``filters`` (filters and facets), ``highlight`` (marked titles and snippets).
+``filters`` (filters and facets), ``highlight`` (marked titles and snippets), ``collapse`` (one
+result per story group).
 """
 
 from indexer.search.filters import FACET_FIELDS

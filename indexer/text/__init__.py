@@ -1,6 +1,6 @@
 """Data-driven Vietnamese text helpers used by ``indexer.analysis`` and ingestion.
 
 ``acronyms`` (UBND ↔ ủy ban nhân dân, from ``indexer/data/acronyms.tsv``), ``legacy`` (TCVN3 and
-VNI detection and conversion), ``regions`` (the provinces an article is about).  Imports nothing
-from the rest of ``indexer`` but ``indexer.analysis``.
+VNI detection and conversion), ``regions`` (the provinces an article is about), ``fingerprint``
+(shingles and MinHash bands: the same story?).  Imports nothing from the rest of ``indexer`` but ``indexer.analysis``.
 """
