@@ -145,6 +145,12 @@ def normalize_text(text: str) -> str:
     return " ".join(t.exact for t in syllables(text))
 
 
+def exact_words(text: str) -> list[str]:
+    """The exact forms of the words of ``text``, in order (no offsets or positions: fast)."""
+    forms = _forms
+    return [forms(w)[0] for w in WORD_RE.findall(text)]
+
+
 def fold_text(text: str) -> str:
     """Folded form of free text, words joined by single spaces."""
     return " ".join(t.folded for t in syllables(text))

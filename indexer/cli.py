@@ -180,6 +180,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         if meta:
             print(f"   {meta}")
         print(f"   {_plain(hit.snippet_html)}")
+        if hit.group_size > 1:
+            print(f"   {hit.group_size - 1} bài tương tự (group {hit.group})")
     return 0
 
 

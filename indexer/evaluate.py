@@ -61,7 +61,8 @@ def timtin_ranker(index_dir: str | Path, rank: Ranking | None = None,
                   highlight: bool = True) -> Callable[[str], list[str]]:
     """Top-10 ids through the full search API (filters, facets and highlighting included)."""
     def rank_fn(text: str) -> list[str]:
-        req = SearchRequest(q=text, per_page=K, highlight=highlight)
+        # every article as judged: collapsed, a judged article could be shown as its identical copy
+        req = SearchRequest(q=text, per_page=K, highlight=highlight, collapse=False)
         return [h.id for h in search(req, index_dir, rank).hits]
     return rank_fn
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Index = Literal["id", "keyword", "stored"]
-Shape = Literal["text", "optional", "list", "number"]
+Shape = Literal["text", "optional", "list", "number", "count"]
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "text": {"type": "string"},
     "optional": {"type": ["string", "null"]},
     "list": {"type": "array", "items": {"type": "string"}},
     "number": {"type": "number"},
+    "count": {"type": "integer", "minimum": 1},
 }
 
 
@@ -33,7 +34,7 @@ class Field:
     # index, computed for each hit by the search
     index: Index | None = "stored"
     # the hit's value: "text" (str, "" when missing), "optional" (str, None when missing or ""),
-    # "list" (the stored comma-separated text, split), "number" (computed only)
+    # "list" (the stored comma-separated text, split), "number" and "count" (computed only)
     shape: Shape = "text"
     hit: bool = True  # an attribute of search hits
     json: bool = True  # in the API's search results (in this table's order)
@@ -72,6 +73,11 @@ FIELDS: tuple[Field, ...] = (
     Field("lead", json=False),
     Field("body", hit=False, json=False),
     Field("region", index="keyword", shape="list", json=False, facet=True),
+    Field("group", description="The article's story group: the id of the group's first article (itself when "
+          "alone). Pass it as `group` (with `collapse=false`) to list the group's articles matching the query."),
+    Field("group_size", index=None, shape="count",
+          description="Articles of this story group among the results (this one included): 1 when no other "
+          "article tells the same story; otherwise the page shows \"N bài tương tự\" for the group_size - 1 others."),
 )
 
 STORED_FIELDS = tuple(f for f in FIELDS if f.index is not None)  # stored in the index

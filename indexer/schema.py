@@ -19,6 +19,7 @@ from whoosh.system import pack_uint
 
 from indexer.analysis import PairTokenizer, VietnameseTokenizer
 from indexer.fields import STORED_FIELDS, Field
+from indexer.text.fingerprint import BANDS
 
 # The on-disk format, recorded in each index's meta file (``indexer.store.index``).  1: Whoosh's
 # pickled posting blocks everywhere; 2: the compact codec for the searched fields.
@@ -29,6 +30,12 @@ EXACT = {part: f"{part}_exact" for part in TEXT_PARTS}
 FOLDED = {part: f"{part}_folded" for part in TEXT_PARTS}
 PAIRS = "pairs"
 NO_DATE = -(2**31)  # the "published" column value of an undated article
+# Story groups (``indexer.store.groups``): int64 columns, 0 in indexes written before them
+GROUP_KEY = "group_key"  # text_hash of the article's stored "group" (the id of the group's first article)
+GROUP_JOINED = "group_joined"  # 1 when the article joined an existing group (so that group has 2+ members)
+FP_BANDS = tuple(f"fp{i}" for i in range(BANDS))  # MinHash LSH band values (0: text too short)
+FP_EXACT = "fp_exact"  # hash of the normalised text
+STORY_COLUMNS = (GROUP_KEY, GROUP_JOINED, *FP_BANDS, FP_EXACT)
 
 
 def _grouped(analyzer, value: str) -> dict[str, list[int]] | None:
@@ -103,6 +110,13 @@ def _stored(f: Field) -> STORED | ID | KEYWORD:
     return STORED()
 
 
+def story_columns() -> dict[str, COLUMN]:
+    """The columns of story groups (also added to indexes created before them: ``indexer.store.groups``)."""
+    out = {name: COLUMN(columns.NumericColumn("q", default=0)) for name in STORY_COLUMNS}
+    out[GROUP_JOINED] = COLUMN(columns.NumericColumn("B", default=0))
+    return out
+
+
 def build_schema() -> Schema:
     """A fresh schema object (analyzers are stateless, so this is cheap)."""
     # pyvi compounds for title and lead only: pyvi costs ~9 ms per average body, and in
@@ -116,6 +130,7 @@ def build_schema() -> Schema:
     fields: dict = {f.name: _stored(f) for f in STORED_FIELDS}  # "published": ISO 8601 text, as given
     # minutes since the epoch (UTC), for sorting, date filters and recency
     fields["published_min"] = COLUMN(columns.NumericColumn("i", default=NO_DATE))
+    fields.update(story_columns())
     fields[PAIRS] = _text(PairTokenizer(), phrase=False)
     for part in TEXT_PARTS:
         # exact body terms only need counts: exact phrases are matched through the folded

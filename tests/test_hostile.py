@@ -27,7 +27,7 @@ from webapp.validation import MAX_QUERY_CHARS, ParamError, clean, parse_search_a
 
 TOP_KEYS = {"query", "total", "all_words", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
 HIT_KEYS = {"id", "title", "url", "source", "category", "author", "published", "score", "title_html",
-            "snippet_html"}
+            "snippet_html", "group", "group_size"}
 
 # Query strings sent as ``q`` (each also percent-encoded by the test client).
 HOSTILE_QUERIES: list[str] = [

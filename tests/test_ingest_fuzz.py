@@ -241,9 +241,10 @@ def test_accounting_matches_the_reader(run: Run) -> None:
 
 
 def test_legacy_text_is_searchable_in_unicode(run: Run) -> None:
-    result = search(SearchRequest(q="đón năm mới mưa phùn", per_page=50), run.index)
+    legacy = {"enc-tcvn3", "enc-vni", "legacy-tcvn3.txt", "csv-vni"}
+    result = search(SearchRequest(q="đón năm mới mưa phùn", per_page=50, collapse=False), run.index)
     found = {h.id for h in result.hits}
-    assert {"enc-tcvn3", "enc-vni", "legacy-tcvn3.txt", "csv-vni"} <= found
+    assert legacy <= found  # every article: converted to the same text, some are one story (collapsed by default)
 
 
 def test_huge_body_is_indexed_and_searchable(run: Run) -> None:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 N_DOCS = len(fixture_articles())
 N_PARTY = len(party_articles())
 HIT_KEYS = ["id", "title", "url", "source", "category", "author", "published", "score", "title_html",
-            "snippet_html"]
+            "snippet_html", "group", "group_size"]
 TOP_KEYS = ["query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion", "all_words"]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -477,7 +477,8 @@ def test_openapi_matches_real_responses(client: FlaskClient) -> None:
     pytest.importorskip("openapi_schema_validator")
     spec = get_json(client, "/openapi.json")
     params = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
-    assert set(params) == {"q", "page", "per_page", "sort", "source", "category", "region", "from", "to"}
+    assert set(params) == {"q", "page", "per_page", "sort", "source", "category", "region", "collapse", "group",
+                           "from", "to"}
     assert params["q"]["required"] and params["per_page"]["schema"]["maximum"] == 100
     assert params["sort"]["schema"]["enum"] == ["relevance", "newest", "oldest"]
     cases = {

@@ -122,7 +122,8 @@ def external_links(doc: Tags) -> list[str]:
 
 @pytest.mark.parametrize("q", QUERIES)
 def test_fragments_are_escaped(client: FlaskClient, q: str) -> None:
-    body = client.get("/search", query_string={"q": q, "per_page": 100}).get_json()
+    # every article (some hostile articles have the same text: one story group, collapsed by default)
+    body = client.get("/search", query_string={"q": q, "per_page": 100, "collapse": "false"}).get_json()
     assert body["results"]  # every query finds hostile articles: the loop below checks something
     for hit in body["results"]:
         for key in ("title_html", "snippet_html"):
@@ -134,7 +135,7 @@ def test_fragments_are_escaped(client: FlaskClient, q: str) -> None:
 
 
 def test_the_hostile_articles_are_found_and_their_text_kept(client: FlaskClient) -> None:
-    body = client.get("/search", query_string={"q": WORD, "per_page": 100}).get_json()
+    body = client.get("/search", query_string={"q": WORD, "per_page": 100, "collapse": "false"}).get_json()
     assert body["total"] == N_HOSTILE
     by_id = {h["id"]: h for h in body["results"]}
     assert by_id["evil-00"]["title"].startswith(f"{WORD} tiêu đề {PAYLOADS[0]}")  # stored verbatim
@@ -145,9 +146,11 @@ def test_the_hostile_articles_are_found_and_their_text_kept(client: FlaskClient)
 # -- the pages ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("collapse", ["true", "false"])
 @pytest.mark.parametrize("q", QUERIES)
-def test_results_page_is_escaped(client: FlaskClient, q: str) -> None:
-    resp = client.get("/", query_string={"q": q, "per_page": 100})
+def test_results_page_is_escaped(client: FlaskClient, q: str, collapse: str) -> None:
+    """Collapsed, the page links each story group (hostile ids in the links); not, it shows every article."""
+    resp = client.get("/", query_string={"q": q, "per_page": 100, "collapse": collapse})
     assert resp.status_code == 200
     doc = assert_safe_page(resp.get_data(as_text=True))
     text = "".join(doc.text)
@@ -158,7 +161,7 @@ def test_results_page_is_escaped(client: FlaskClient, q: str) -> None:
 
 
 def test_only_web_urls_are_linked(client: FlaskClient) -> None:
-    html = client.get("/", query_string={"q": WORD, "per_page": 100}).get_data(as_text=True)
+    html = client.get("/", query_string={"q": WORD, "per_page": 100, "collapse": "false"}).get_data(as_text=True)
     hrefs = external_links(parse(html))
     assert "http://example.vn/ok" in hrefs
     assert "https://example.vn/a?b=1&c=<2>" in hrefs  # linked as given...

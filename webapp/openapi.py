@@ -111,10 +111,11 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0,
-                      "description": "Articles in the result list (all pages). Sorted by `newest` or `oldest`, "
-                                     "only articles with every query word (as `all_words`); sorted by "
-                                     "`relevance`, also articles with most of the words, or with a word only "
-                                     "in another form (\"vắng\" for \"vàng\"), ranked below the others."},
+                      "description": "Results over all pages: with `collapse` (the default) stories (a story "
+                                     "group among the listed articles counts once), else articles. Sorted by "
+                                     "`newest` or `oldest`, only articles with every query word (as `all_words`); "
+                                     "sorted by `relevance`, also articles with most of the words, or with a word "
+                                     "only in another form (\"vắng\" for \"vàng\"), ranked below the others."},
             "all_words": {"type": "integer", "minimum": 0,
                           "description": "Articles (after the filters) with every query word: each word typed "
                                          "with diacritics in that exact form, each other word in any form; an "
@@ -272,7 +273,15 @@ _PAGE_PARAMS = [
     _param("per_page", "Results per page.",
            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}),
 ]
-_SEARCH_PARAMS = [_Q, *_PAGE_PARAMS, _SORT, *_FILTER_PARAMS]
+_COLLAPSE_PARAMS = [
+    _param("collapse", "One result per story (default): articles with the same text, or nearly (the same "
+           "story republished, or with a changed headline), form a story group found at indexing; only the "
+           "group's best match is listed, with `group_size`. `false` lists every article.",
+           {"type": "boolean", "default": True}),
+    _param("group", "Only the articles of this story group (a hit's `group`); with `collapse=false` the "
+           "group_size articles of a hit.", {"type": "string", "minLength": 1, "maxLength": MAX_FILTER_CHARS}),
+]
+_SEARCH_PARAMS = [_Q, *_PAGE_PARAMS, _SORT, *_FILTER_PARAMS, *_COLLAPSE_PARAMS]
 _EXPORT_PARAMS = [_Q, _param("limit", "At most this many rows (the first ones in `sort` order).",
                              {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT, "default": MAX_EXPORT}),
                   _SORT, *_FILTER_PARAMS]

@@ -83,6 +83,27 @@ def _date(args: MultiDict[str, str], name: str) -> date | None:
                          f"Ngày '{raw}' không hợp lệ; hãy dùng dạng năm-tháng-ngày.") from None
 
 
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _bool(args: MultiDict[str, str], name: str, default: bool) -> bool:
+    raw = _one(args, name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() not in _BOOLEANS:
+        raise ParamError("invalid_parameter", f"'{name}' must be true or false (or 1 or 0).",
+                         f"Tham số '{name}' phải là true hoặc false.")
+    return _BOOLEANS[raw.lower()]
+
+
+def _group(args: MultiDict[str, str]) -> str | None:
+    raw = _one(args, "group")
+    if raw and len(raw) > MAX_FILTER_CHARS:
+        raise ParamError("invalid_parameter", f"'group' must be at most {MAX_FILTER_CHARS} characters.",
+                         "Mã nhóm bài quá dài.")
+    return raw or None
+
+
 def _values(args: MultiDict[str, str], name: str) -> list[str]:
     """The filter's values, trimmed; blank ones are ignored (they still count towards the limits)."""
     raw = [clean(v) for v in args.getlist(name)]
@@ -143,6 +164,7 @@ def search_request(q: str, args: MultiDict[str, str],
                          f"page × per_page must be at most {MAX_RESULTS_DEPTH}.",
                          f"Chỉ xem được {MAX_RESULTS_DEPTH:,} kết quả đầu tiên.".replace(",", "."))
     return SearchRequest(q=q, page=page, per_page=per_page, sort=_sort(args),
+                         collapse=_bool(args, "collapse", True), group=_group(args),
                          **_filters(args, indexed_regions))  # type: ignore[arg-type]  # facets: list fields
 
 

@@ -129,7 +129,8 @@ class Links:
         base: dict[str, object] = {"q": r.q, "sort": r.sort if r.sort != "relevance" else None,
                                    "from": r.date_from.isoformat() if r.date_from else None,
                                    "to": r.date_to.isoformat() if r.date_to else None,
-                                   "per_page": r.per_page if r.per_page != 10 else None}
+                                   "per_page": r.per_page if r.per_page != 10 else None,
+                                   "group": r.group, "collapse": None if r.collapse else "false"}
         for name in FACET_FIELDS:
             base[name] = getattr(r, name)
         base.update(change)
@@ -156,6 +157,14 @@ class Links:
     def export(self, extension: str) -> str:
         """The whole result list (up to 10,000) as a file: ``csv`` or ``jsonl``."""
         return f"/search.{extension}?" + urlencode(self.params(per_page=None))
+
+    def group(self, group_id: str) -> str:
+        """The articles of one story group among the results ("N bài tương tự")."""
+        return self.url(group=group_id, collapse="false", page=None)
+
+    def ungrouped(self) -> str:
+        """Back from a story group to all results."""
+        return self.url(group=None, collapse=None, page=None)
 
     def unfiltered(self) -> str:
         return self.url(**{name: [] for name in FACET_FIELDS}, **{"from": None, "to": None})

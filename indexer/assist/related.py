@@ -108,13 +108,16 @@ def _related(snaps: list[Snapshot], home: Snapshot, article_id: str, limit: int)
         ranked.extend((-float(score[d]), i, int(d)) for d in top)
     ranked.sort()
     seen = {_title_key(stored.get("title", ""))}
+    stories = {stored.get("group") or article_id}  # story groups (indexer.store.groups) shown or the article's
     out: list[dict] = []
     for _, i, d in ranked[: limit * 4]:
         f = snaps[i].searcher.stored_fields(d)
         title_key = _title_key(f.get("title", ""))
-        if title_key in seen:  # the same story published twice
+        story = f.get("group") or f["id"]
+        if title_key in seen or story in stories:  # the same story published twice
             continue
         seen.add(title_key)
+        stories.add(story)
         out.append({"id": f["id"], "title": display_title(f.get("title", "")), "url": f.get("url", ""),
                     "source": f.get("source", ""), "published": f.get("published") or None})
         if len(out) == limit:

@@ -36,6 +36,7 @@ from indexer.cluster.runtime import alive_nodes
 from indexer.cluster.serving import TOKEN_MEMORY
 from indexer.models import Article, Problem
 from indexer.shard.manifest import create_sharded, require_manifest, shard_dirs, shard_of
+from indexer.store.groups import Story, StoryGroups
 from indexer.store.index import IndexStats, open_index, open_writer, write_articles
 
 DEFAULT_BATCH = 1000
@@ -51,11 +52,13 @@ class SegmentBatch:
 
 
 @ray.remote(num_cpus=1, max_retries=3)
-def analyse_batch(articles: list[Article]) -> SegmentBatch:
-    """Write ``articles`` into a scratch index (full analysis) and return its one segment."""
+def analyse_batch(articles: list[Article], stories: dict[str, Story] | None = None) -> SegmentBatch:
+    """Write ``articles`` into a scratch index (full analysis) and return its one segment.
+
+    ``stories``: their story groups, found by the driver over every shard."""
     scratch = tempfile.mkdtemp(prefix="timtin-batch-")
     try:
-        write_articles(scratch, articles, commit_every=len(articles) + 1)
+        write_articles(scratch, articles, commit_every=len(articles) + 1, stories=stories)
         ix = open_index(scratch, create=False)
         segments = ix._segments()
         if len(segments) != 1:
@@ -103,9 +106,9 @@ class ShardWriter:
             raise
         return len(batch.ids) - updated, updated
 
-    def write(self, articles: list[Article]) -> tuple[int, int]:
+    def write(self, articles: list[Article], stories: dict[str, Story] | None = None) -> tuple[int, int]:
         """Analyse and commit raw articles here (``mode="articles"``); (indexed, updated)."""
-        stats = write_articles(self.shard_dir, articles, commit_every=len(articles) + 1,
+        stats = write_articles(self.shard_dir, articles, commit_every=len(articles) + 1, stories=stories,
                                lock_timeout=self.lock_timeout)
         return stats.indexed, stats.updated
 
@@ -144,6 +147,9 @@ def index_on_cluster(
     max_in_flight = 2 * cpus
     stats = IndexStats()
     buffers: list[dict[str, Article]] = [{} for _ in writers]
+    found: list[dict[str, Story]] = [{} for _ in writers]  # story groups of the buffered articles
+    searchers = [open_index(d, create=False).searcher() for d in shard_dirs(index_dir)]
+    groups = StoryGroups([s.reader() for s in searchers])  # over every shard, as one index would
     pending: list = []
 
     def collect(wait_all: bool) -> None:
@@ -156,13 +162,14 @@ def index_on_cluster(
 
     def flush(i: int) -> None:
         batch = list(buffers[i].values())
-        buffers[i] = {}
+        stories = found[i]
+        buffers[i], found[i] = {}, {}
         if not batch:
             return
         if mode == "segments":
-            pending.append(writers[i].add.remote(analyse_batch.remote(batch)))
+            pending.append(writers[i].add.remote(analyse_batch.remote(batch, stories)))
         else:
-            pending.append(writers[i].write.remote(batch))
+            pending.append(writers[i].write.remote(batch, stories))
         collect(False)
 
     for record in records:
@@ -177,11 +184,15 @@ def index_on_cluster(
         i = shard_of(record.id, manifest.shards)
         buffers[i].pop(record.id, None)  # the last version of an id in a batch wins
         buffers[i][record.id] = record
+        found[i][record.id] = groups.assign(record).stored()
         if len(buffers[i]) >= batch_size:
             flush(i)
     for i in range(len(writers)):
         flush(i)
     collect(True)
+    for s in searchers:
+        s.close()
+    stats.grouped, stats.grouping_seconds = groups.joined, groups.seconds
     if merge:
         ray.get([w.merge.remote() for w in writers])
     for w in writers:

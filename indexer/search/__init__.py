@@ -3,7 +3,7 @@
 Modules: ``service`` (``search()``, requests, hits and results), ``query`` (the query language),
 ``matching`` (which articles match, their scores), ``ranking`` (weights, BM25, title re-ranking),
 ``filters`` (filters and facets, the month timeline), ``highlight`` (marked titles and snippets),
-``export`` (results as CSV or JSON Lines rows).
+``export`` (results as CSV or JSON Lines rows), ``collapse`` (one result per story group).
 """
 
 from indexer.search.filters import FACET_FIELDS

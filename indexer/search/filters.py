@@ -18,6 +18,7 @@ from indexer.config import VN_TZ
 from indexer.fields import FACET_FIELDS
 from indexer.schema import NO_DATE
 from indexer.store.engine import Snapshot
+from indexer.text.fingerprint import text_hash
 from indexer.text.names import name_forms
 from indexer.text.regions import region_filter_values, region_parent
 
@@ -42,7 +43,8 @@ def _minutes(d: date, end: bool = False) -> int:
 
 
 def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.ndarray:
-    """Live documents passing the request's filters (all but the facet ``skip``; ``MONTH``: the dates)."""
+    """Live documents passing the request's filters (all but the facet ``skip``; ``MONTH``: the dates;
+    ``group``: one story group)."""
     mask = snap.live.copy()
     for name in FACET_FIELDS:
         values = getattr(req, name)
@@ -54,6 +56,8 @@ def filters(snap: Snapshot, req: SearchRequest, skip: str | None = None) -> np.n
                 for form in forms:
                     any_of |= snap.term_mask(name, form)
             mask &= any_of
+    if req.group:
+        mask &= snap.group_keys == text_hash(req.group)
     if req.date_from and skip != MONTH:
         mask &= snap.published >= _minutes(req.date_from)
     if req.date_to and skip != MONTH:

@@ -94,6 +94,8 @@ class CorpusStats:
     avg_length: dict[str, float]
     newest: int | None  # newest publication minute; None when no article is dated
     df: dict[tuple[str, str], int]  # document frequency of each (field, text) the query reads
+    # sorted keys of the story groups with 2+ articles over all shards (indexer.search.collapse)
+    grouped_keys: np.ndarray | None = None
 
 
 def bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: float, rank: Ranking,

@@ -17,6 +17,7 @@ import numpy as np
 from indexer.config import default_index_dir
 from indexer.fields import HIT_FIELDS, JSON_FIELDS
 from indexer.schema import NO_DATE
+from indexer.search.collapse import group_counts, representatives
 from indexer.search.filters import facets, filters, no_facets
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import Matched, match
@@ -48,6 +49,8 @@ class SearchRequest:
     date_to: date | None = None
     facets: bool = True
     highlight: bool = True
+    collapse: bool = True  # one result per story group (indexer.search.collapse)
+    group: str | None = None  # only the articles of this story group
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Hit:
     snippet_html: str
     lead: str = ""
     region: list[str] = field(default_factory=list)
+    group: str = ""
+    group_size: int = 1  # articles of its story group among the results (itself included)
     docnum: int = -1
 
     def to_json(self) -> dict:
@@ -121,6 +126,15 @@ def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool
     return docs[tie_order(keys[part], ids_of, limit=k)][:k]
 
 
+def sort_key(snap: Snapshot, req: SearchRequest, score: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(key per document, descending) of the request's order, before the title re-ranking."""
+    if req.sort == "newest":
+        return snap.published.astype(np.float64) * 1e3 + score, True
+    if req.sort == "oldest":
+        return np.where(snap.published == NO_DATE, np.inf, snap.published), False
+    return score, True
+
+
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
     stored = dict(snap.searcher.stored_fields(docnum))
     stored["title"] = display_title(stored.get("title", ""))  # the full title is searched, a long one shown cut
@@ -131,8 +145,10 @@ def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: b
         snippet_html = snippet(lead, wanted, require_hit=True) or snippet(body, wanted) or snippet(lead, wanted)
     else:
         title_html = snippet_html = ""
-    return Hit(**{f.name: f.hit_value(stored) for f in HIT_FIELDS}, score=round(float(score), 4),
-               title_html=title_html, snippet_html=snippet_html, docnum=docnum)
+    hit = Hit(**{f.name: f.hit_value(stored) for f in HIT_FIELDS}, score=round(float(score), 4),
+              title_html=title_html, snippet_html=snippet_html, docnum=docnum)
+    hit.group = hit.group or hit.id  # articles indexed before story groups: alone
+    return hit
 
 
 def search(req: SearchRequest, index_dir: str | Path | None = None,
@@ -160,12 +176,15 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     all_words = int(np.count_nonzero(m.strong & passing))
     # the date sorts list only the articles with every word (relevance keeps weaker ones below them)
     candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
+    grouped = snap.grouped_mask()
+    sizes = group_counts(candidates, snap.group_keys, grouped)
+    key, descending = sort_key(snap, req, m.score)
+    if req.collapse:
+        candidates = representatives(candidates, key, snap.group_keys, grouped, descending,
+                                     ids_of=lambda docs: article_ids(snap, docs))
     k = page * per_page
-    if req.sort == "newest":
-        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k, snap=snap)
-    elif req.sort == "oldest":
-        docs = _top(np.where(snap.published == NO_DATE, np.inf, snap.published), candidates, k,
-                    descending=False, snap=snap)
+    if req.sort in DATE_SORTS:
+        docs = _top(key, candidates, k, descending=descending, snap=snap)
     else:
         # the same top articles are re-ranked whatever the page, so pages never overlap
         top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
@@ -175,6 +194,8 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
     hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
+    for hit, d in zip(hits, docs):
+        hit.group_size = sizes.get(int(snap.group_keys[d]), 1) if grouped[d] else 1
     facet_counts = facets(snap, req, facet_base(m)) if req.facets else no_facets()
     took = (time.perf_counter() - started) * 1000
     return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed,

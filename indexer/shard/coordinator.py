@@ -3,9 +3,14 @@
 The merge gives what one index holding all the articles gives: candidates ordered by their
 corpus-wide scores, the title re-ranking applied to the merged top ``rerank_depth`` (each shard
 computed the bonus of its own top ``rerank_depth``, which holds every article of the merged top
-that is on it), pages cut from the merged order, totals and facet counts summed.  Articles with
-equal scores (or equal dates in the date sorts) are ordered by article id, in one index as in shards
-(``indexer.search.ties``): the ids of tied candidates from different shards are asked of their shards.
+that is on it), pages cut from the merged order, totals and facet counts summed.  With
+``collapse``, each shard sends only the best article of each story group it holds and the count
+of the group's matches there; the coordinator keeps the best over all shards (the first in the
+merged order), sums the counts into ``group_size`` and counts a group once in ``total`` (a
+shard's best of a group is among its top candidates whenever the group's best is in the merged
+top, so the merged list is that of one index).  Articles with equal scores (or equal dates in the
+date sorts) are ordered by article id, in one index as in shards (``indexer.search.ties``): the
+ids of tied candidates from different shards are asked of their shards.
 
 ``ShardClient`` is what a shard must answer; ``LocalShard`` answers in this process over a
 snapshot, Ray actors (``indexer.cluster``) over the network.  A client that raises (or times
@@ -22,6 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.search.collapse import first_of_groups
 from indexer.search.filters import MONTH, facet_rows, no_facets
 from indexer.search.ties import IdsOf, article_ids, tie_order
 from indexer.shard.scatter import (
@@ -128,6 +134,7 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
     docnum = np.concatenate([p.docnums for p in kept.values()] or [_EMPTY]).astype(np.int64)
     score = np.concatenate([p.scores for p in kept.values()] or [_EMPTY]).astype(np.float32)
     key = np.concatenate([p.keys for p in kept.values()] or [_EMPTY]).astype(np.float64)
+    gkey = np.concatenate([p.group_keys for p in kept.values()] or [_EMPTY]).astype(np.int64)
     bonus = np.concatenate([np.concatenate([p.bonus, np.full(len(p.docnums) - len(p.bonus), np.nan)])
                             for p in kept.values()] or [_EMPTY]).astype(np.float64)
 
@@ -144,11 +151,17 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         return out
 
     if req.sort in ("newest", "oldest"):
-        order = _order(key, req.sort == "newest", ids_of, k)[:k]
+        order = _order(key, req.sort == "newest", ids_of, len(key) if req.collapse else k)
+        if req.collapse:  # each shard sent its best of each group: keep the best over all shards
+            order = first_of_groups(order, gkey)
+        order = order[:k]
         final = score[order]
     else:
         need = max(k, rank.rerank_depth)
-        order = _order(key, True, ids_of, need)[:need]
+        order = _order(key, True, ids_of, len(key) if req.collapse else need)
+        if req.collapse:
+            order = first_of_groups(order, gkey)
+        order = order[:need]
         depth = min(len(order), rank.rerank_depth)
         head = order[:depth]
         final = score[order].copy()
@@ -161,6 +174,12 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         order, final = order[:k], final[:k]
     order, final = order[(page - 1) * per_page :], final[(page - 1) * per_page :]
 
+    sizes: dict[int, int] = {}  # members of each group among the matches, over all shards
+    spread: dict[int, int] = {}  # shards holding members of each group
+    for p in kept.values():
+        for g, c in p.group_counts.items():
+            sizes[g] = sizes.get(g, 0) + c
+            spread[g] = spread.get(g, 0) + 1
     by_shard: dict[int, list[tuple[int, tuple[int, float]]]] = {}
     for pos, (j, s) in enumerate(zip(order, final)):
         by_shard.setdefault(int(shard[j]), []).append((pos, (int(docnum[j]), float(s))))
@@ -169,9 +188,13 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         got = ask(i, clients[i].hits, [p for _, p in picks], req)
         if got is not None:
             for (pos, _), hit in zip(picks, got):
+                hit.group_size = sizes.get(int(gkey[order[pos]]), 1)
                 hits[pos] = hit
     facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else no_facets()
-    result = SearchResult(req.q, sum(p.total for p in kept.values()), page, per_page,
+    total = sum(p.total for p in kept.values())
+    if req.collapse:  # a group with articles on n shards was counted n times
+        total -= sum(n - 1 for n in spread.values())
+    result = SearchResult(req.q, total, page, per_page,
                           (time.perf_counter() - started) * 1000, [h for h in hits if h is not None], facets,
                           relaxed, all_words=sum(p.all_words for p in kept.values()))
     if missing:

@@ -30,12 +30,14 @@ import numpy as np
 
 from indexer.analysis import pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.search.collapse import group_counts, representatives
 from indexer.search.filters import FACET_FIELDS, facets, filters
 from indexer.search.highlight import Wanted
 from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
-from indexer.search.service import DATE_SORTS, MAX_HITS, Hit, SearchRequest, _hit, _top, facet_base
+from indexer.search.service import DATE_SORTS, MAX_HITS, Hit, SearchRequest, _hit, _top, facet_base, sort_key
+from indexer.search.ties import article_ids
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -50,6 +52,7 @@ class ShardStats:
     field_lengths: dict[str, int]  # total length of each scored field
     newest: int | None  # newest publication minute, None when no article is dated
     df: dict[Term, int] = field(default_factory=dict)  # documents holding each of the query's terms
+    grouped_keys: np.ndarray | None = None  # story groups some article of the shard joined (sorted)
 
 
 @dataclass
@@ -60,11 +63,15 @@ class ShardPart:
     scores: np.ndarray  # float32 scores (corpus-wide statistics), before the title re-ranking
     keys: np.ndarray  # float64 sort keys: the score (relevance), or the date sort's key
     bonus: np.ndarray  # float64 title re-ranking bonus of the first len(bonus) candidates
-    total: int  # matching articles after filters
+    total: int  # matching articles after filters (with collapse: the shard's stories among them)
     facets: dict[str, dict[str, int]]  # counts of every value (not only the top 30)
     strict: bool  # the candidates have (nearly) all the words; False: the relaxed matches
     relaxed: bool  # the shard fell back to the relaxed rule
     all_words: int = 0  # articles after filters with every query word (``Matched.strong``)
+    # story group key of each candidate (0: no other article of the index in its group) and the
+    # matching articles of each such group on this shard (indexer.search.collapse)
+    group_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    group_counts: dict[int, int] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=512)
@@ -140,7 +147,7 @@ def shard_stats(snap: Snapshot, req: SearchRequest, rank: Ranking) -> ShardStats
     base = _base_stats(snap)
     parsed = parsed_query(req.q)
     df = {} if parsed.empty else {t: len(snap.postings(*t)[0]) for t in scoring_terms(parsed, rank)}
-    return ShardStats(base.doc_count, base.size, base.field_lengths, base.newest, df)
+    return ShardStats(base.doc_count, base.size, base.field_lengths, base.newest, df, snap.grouped_keys)
 
 
 def merge_stats(parts: list[ShardStats]) -> CorpusStats:
@@ -154,8 +161,10 @@ def merge_stats(parts: list[ShardStats]) -> CorpusStats:
         for t, c in p.df.items():
             df[t] = df.get(t, 0) + c
     dates = [p.newest for p in parts if p.newest is not None]
+    keys = [p.grouped_keys for p in parts if p.grouped_keys is not None]
     return CorpusStats(doc_count=n, avg_length={f: max(t / max(n, 1), 1.0) for f, t in totals.items()},
-                       newest=max(dates) if dates else None, df=df)
+                       newest=max(dates) if dates else None, df=df,
+                       grouped_keys=np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64))
 
 
 # -- round 2 ---------------------------------------------------------------------------------------
@@ -183,16 +192,18 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     m = match(snap, parsed, rank, stats)
     passing = filters(snap, req)
     candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
+    # a group may span shards: those with 2+ articles over all shards (round 1) can be merged
+    grouped = snap.grouped_mask(stats.grouped_keys if stats.grouped_keys is not None else None)
+    group_sizes = group_counts(candidates, snap.group_keys, grouped)
+    key, descending = sort_key(snap, req, m.score)
+    if req.collapse:
+        candidates = representatives(candidates, key, snap.group_keys, grouped, descending,
+                                     ids_of=lambda docs: article_ids(snap, docs))
     k = page * per_page
     bonus = EMPTY_F64
-    if req.sort == "newest":
-        key = snap.published.astype(np.float64) * 1e3 + m.score
-        top = _top(key, candidates, k, snap=snap)
-    elif req.sort == "oldest":
-        key = np.where(snap.published == NO_DATE, np.inf, snap.published)
-        top = _top(key, candidates, k, descending=False, snap=snap)
+    if req.sort in DATE_SORTS:
+        top = _top(key, candidates, k, descending=descending, snap=snap)
     else:
-        key = m.score
         top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
@@ -204,7 +215,8 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
             counts[name] = {r["value"]: r["count"] for r in rows}
     strict = not m.relaxed and bool(m.matched.any())
     return ShardPart(top, m.score[top].astype(np.float32), np.asarray(key[top], dtype=np.float64), bonus,
-                     len(candidates), counts, strict, m.relaxed, int(np.count_nonzero(m.strong & passing)))
+                     len(candidates), counts, strict, m.relaxed, int(np.count_nonzero(m.strong & passing)),
+                     np.where(grouped[top], snap.group_keys[top], 0), group_sizes)
 
 
 # -- round 3 ---------------------------------------------------------------------------------------

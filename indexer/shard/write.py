@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 from indexer.models import Article, Problem
 from indexer.shard.manifest import Manifest, create_sharded, require_manifest, shard_dirs, shard_of
+from indexer.store.groups import StoryGroups, ensure_story_columns
 from indexer.store.index import IndexStats, IndexWriter, document_fields, open_index, open_writer, paused_gc
 
 
@@ -42,12 +44,18 @@ def write_sharded(
     """
     manifest = _manifest(index_dir, shards)
     ixs = [open_index(d) for d in shard_dirs(index_dir)]
+    for ix in ixs:
+        ensure_story_columns(ix, partial(open_writer, ix, lock_timeout))
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc(), ExitStack() as stack:
         writers: dict[int, IndexWriter] = {}  # opened on a shard's first article: other shards are not touched
         try:
             known = [stack.enter_context(ix.searcher()).reader() for ix in ixs]
+            # story groups span the shards: an article joins the group of a duplicate in any shard
+            current = [ix.searcher() for ix in ixs]
+            stack.callback(lambda: [c.close() for c in current])
+            groups = StoryGroups([c.reader() for c in current])
             pending = 0
             for record in records:
                 if on_record:
@@ -67,12 +75,17 @@ def write_sharded(
                 writer = writers.get(i)
                 if writer is None:
                     writer = writers[i] = open_writer(ixs[i], lock_timeout, procs)
-                writer.update_document(**document_fields(record))
+                writer.update_document(**document_fields(record, groups.assign(record)))
                 pending += 1
                 if pending >= commit_every:
                     _commit_all(writers)
                     pending = 0
+                    for c in current:
+                        c.close()
+                    current = [ix.searcher() for ix in ixs]
+                    groups.refresh([c.reader() for c in current])
             _commit_all(writers)  # small segments are merged by indexer.store.merge, off the write lock
+            stats.grouped, stats.grouping_seconds = groups.joined, groups.seconds
         except BaseException:
             for w in writers.values():
                 w.cancel()

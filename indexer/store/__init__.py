@@ -5,6 +5,7 @@
 * ``internals``: every read of Whoosh's private state, behind named functions.
 * ``termpool``: the posting pool and compact block format the patches write.
 * ``index``: creating, opening and writing an index; ``merge``: merging segments;
+  ``groups``: story groups found at indexing (same or nearly the same text);
   ``engine``: numpy views of an index for search.
 * ``ondisk``: the on-disk contract, the module paths that every index pickles
   (``ondisk.ON_DISK_CONTRACT``).

@@ -23,7 +23,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
+from indexer.schema import EXACT, FOLDED, GROUP_JOINED, GROUP_KEY, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.store import codec, compact
 from indexer.store.index import open_index  # installs indexer.store.patches (zero-copy segment reads)
 from indexer.store.internals import fixed_column_bytes, length_bytes, raw_blocks
@@ -104,13 +104,16 @@ class SegmentData:
         self._lengths: dict[str, np.ndarray] = {}
         self._cache = cache
         self.published = self._int_column("published_min", NO_DATE)
+        # story groups (indexer.store.groups): 0 in segments written before them
+        self.group_keys = self._int_column(GROUP_KEY, 0, ">i8")
+        self.joined = self._int_column(GROUP_JOINED, 0, "u1").astype(bool)
 
-    def _int_column(self, name: str, default: int) -> np.ndarray:
+    def _int_column(self, name: str, default: int, dtype: str = ">i4") -> np.ndarray:
         out = np.full(self.size, default, dtype=np.int64)
-        if not self.reader.has_column(name):
+        if name not in self.reader.schema or not self.reader.has_column(name):  # an older index
             return out
         raw = fixed_column_bytes(self.reader.column_reader(name, translate=False))
-        values = np.frombuffer(raw, dtype=">i4").astype(np.int64)
+        values = np.frombuffer(raw, dtype=dtype).astype(np.int64)
         out[: len(values)] = values
         return out
 
@@ -184,6 +187,30 @@ class Snapshot:
     _masks: dict = field(default_factory=dict)
     _lengths: dict = field(default_factory=dict)
     open_searcher: Callable[[], Any] | None = None  # gives a private searcher (for long scans)
+    group_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0: no group stored
+    joined: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # joined an earlier article's group
+
+    @property
+    def grouped_keys(self) -> np.ndarray:
+        """Sorted keys of the story groups with 2+ articles here (those some live article joined)."""
+        got = self._masks.get("grouped_keys")
+        if got is None:
+            got = self._masks["grouped_keys"] = np.unique(self.group_keys[self.joined & self.live])
+        return got
+
+    def grouped_mask(self, keys: np.ndarray | None = None) -> np.ndarray:
+        """Documents in one of the story groups ``keys`` (sorted; default ``grouped_keys``): the only
+        ones a collapse can merge."""
+        keys = self.grouped_keys if keys is None else keys
+        cache_key = ("grouped", len(keys), hash(keys.tobytes()))
+        got = self._masks.get(cache_key)
+        if got is None:
+            if len(keys) and len(self.group_keys) == self.size:
+                got = np.isin(self.group_keys, keys) & (self.group_keys != 0)
+            else:
+                got = np.zeros(self.size, dtype=bool)
+            self._masks[cache_key] = got
+        return got
 
     @property
     def lock(self) -> threading.RLock:
@@ -320,11 +347,15 @@ class Engine:
         for seg, offset in segments:
             for d in seg.reader.segment().deleted_docs() if hasattr(seg.reader, "segment") else ():
                 live[offset + d] = False
-        published = (np.concatenate([s.published for s, _ in segments]) if segments
-                     else np.zeros(0, dtype=np.int64))
+        def concat(name: str, dtype: type) -> np.ndarray:
+            parts = [getattr(s, name) for s, _ in segments]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        published = concat("published", np.int64)
         doc_count = int(live.sum())
         snap = Snapshot(LockedSearcher(searcher, self._whoosh_lock), self.ix.latest_generation(), segments,
-                        size, live, published, doc_count=doc_count, open_searcher=self.ix.searcher)
+                        size, live, published, doc_count=doc_count, open_searcher=self.ix.searcher,
+                        group_keys=concat("group_keys", np.int64), joined=concat("joined", bool))
         for fieldname in SCORED_FIELDS:
             total = reader.field_length(fieldname)
             snap.avg_length[fieldname] = max(total / max(doc_count, 1), 1.0)

@@ -6,7 +6,7 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,8 +21,23 @@ from whoosh.writing import SegmentWriter
 from indexer.config import VN_TZ
 from indexer.fields import STORED_FIELDS
 from indexer.models import Article, Problem
-from indexer.schema import EXACT, FOLDED, FORMAT_VERSION, NO_DATE, PAIRS, SCHEMA_VERSION, TEXT_PARTS, build_schema
+from indexer.schema import (
+    EXACT,
+    FOLDED,
+    FORMAT_VERSION,
+    FP_BANDS,
+    FP_EXACT,
+    GROUP_JOINED,
+    GROUP_KEY,
+    NO_DATE,
+    PAIRS,
+    SCHEMA_VERSION,
+    TEXT_PARTS,
+    build_schema,
+)
 from indexer.store import patches
+from indexer.store.groups import Story, StoryGroups, ensure_story_columns, single
+from indexer.text.fingerprint import text_hash
 from indexer.text.regions import tag_regions
 
 META_FILE = "timtin.json"
@@ -41,10 +56,15 @@ class IndexStats:
     deleted: int = 0
     skipped: int = 0  # problems reported
     problems: list[Problem] = field(default_factory=list)
+    grouped: int = 0  # articles that joined the story group of an earlier article (indexer.store.groups)
+    grouping_seconds: float = 0.0  # spent finding story groups
 
     def summary(self) -> str:
-        return (f"{self.indexed} indexed, {self.updated} updated, {self.deleted} deleted, "
-                f"{self.skipped} skipped")
+        out = (f"{self.indexed} indexed, {self.updated} updated, {self.deleted} deleted, "
+               f"{self.skipped} skipped")
+        if self.grouped:
+            out += f"; {self.grouped} joined a story told by an earlier article ({self.grouping_seconds:.1f} s)"
+        return out
 
 
 class IndexFormatError(RuntimeError):
@@ -104,15 +124,25 @@ def published_minutes(when: datetime | None) -> int:
     return int(when.timestamp() // 60)
 
 
-def document_fields(article: Article) -> dict:
-    """The Whoosh document for one article (stored fields as in ``indexer.fields.STORED_FIELDS``)."""
+def document_fields(article: Article, story: Story | None = None) -> dict:
+    """The Whoosh document for one article (stored fields as in ``indexer.fields.STORED_FIELDS``).
+
+    ``story`` is its story group (``indexer.store.groups``); without, a group of its own.
+    """
+    story = story or single(article)
     made = {  # stored values that are not an Article attribute of the same name
         "published": article.published.isoformat() if article.published else "",
         "region": ",".join(article.regions or tag_regions(article.title, article.lead, article.body,
                                                           article.published)),
+        "group": story.group,
     }
     doc = {f.name: made[f.name] if f.name in made else getattr(article, f.name) for f in STORED_FIELDS}
     doc["published_min"] = published_minutes(article.published)
+    doc[GROUP_KEY] = text_hash(story.group)
+    doc[GROUP_JOINED] = int(story.joined)
+    for name, value in zip(FP_BANDS, story.fingerprint.bands):
+        doc[name] = value
+    doc[FP_EXACT] = story.fingerprint.exact
     doc[PAIRS] = "\n".join((article.title, article.lead, article.body))
     for part in TEXT_PARTS:
         text = getattr(article, part)
@@ -155,21 +185,27 @@ def write_articles(
     procs: int = 1,
     on_problem: Callable[[Problem], None] | None = None,
     on_record: Callable[[], None] | None = None,
+    stories: Mapping[str, Story] | None = None,
 ) -> IndexStats:
     """Add or replace articles (keyed by id), committing every ``commit_every`` articles.
 
     Each commit is atomic: a killed run leaves the last committed index readable, and
-    running it again replaces what was written instead of duplicating it.
+    running it again replaces what was written instead of duplicating it.  Story groups are
+    found in this index (``indexer.store.groups``), unless ``stories`` gives them by id (found
+    by the caller over a wider index: ``indexer.cluster.indexing``).
     """
     ix = open_index(index_dir)
+    ensure_story_columns(ix, lambda: open_writer(ix, lock_timeout))
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc():
         writer = open_writer(ix, lock_timeout, procs)
         pending = 0
+        current = ix.searcher()  # what story groups look up: the newest commit
         try:
             with ix.searcher() as searcher:
                 known = searcher.reader()
+                groups = StoryGroups([current.reader()])
                 for record in records:
                     if on_record:
                         on_record()
@@ -184,15 +220,22 @@ def write_articles(
                     else:
                         stats.indexed += 1
                     seen.add(record.id)
-                    writer.update_document(**document_fields(record))
+                    given = stories.get(record.id) if stories else None
+                    writer.update_document(**document_fields(record, given or groups.assign(record)))
                     pending += 1
                     if pending >= commit_every:
                         writer.commit(merge=False)
                         writer, pending = open_writer(ix, lock_timeout, procs), 0
+                        current.close()
+                        current = ix.searcher()
+                        groups.refresh([current.reader()])
             writer.commit(merge=False)  # small segments are merged by indexer.store.merge, off the write lock
+            stats.grouped, stats.grouping_seconds = groups.joined, groups.seconds
         except BaseException:
             writer.cancel()
             raise
+        finally:
+            current.close()
     return stats
 
 
