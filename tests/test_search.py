@@ -230,8 +230,8 @@ def test_old_and_new_province_names_find_each_other(tmp_path: Path) -> None:
                 published=datetime(2020, 5, 1)),
         Article(id="new", title="Thái Nguyên đón khách du lịch", body="Tỉnh Thái Nguyên có nhiều đồi chè.",
                 published=datetime(2025, 9, 1)),
-        Article(id="before", title="Thái Nguyên đón khách du lịch", body="Tỉnh Thái Nguyên có nhiều đồi chè.",
-                published=datetime(2020, 9, 1)),
+        Article(id="before", title="Thái Nguyên đón khách du lịch", body="Thái Nguyên có nhiều đồi chè.",
+                published=datetime(2020, 9, 1)),  # not the same text as "new": not one story
     ])
     # a former name finds its successor's name only after the merger (1 July 2025)
     assert set(ids(tmp_path, "bac kan")) == {"old", "new"} and ids(tmp_path, "bac kan")[0] == "old"

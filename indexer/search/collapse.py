@@ -3,11 +3,12 @@
 With ``collapse`` (the default) a story group is represented by its best article under the
 request's order: the highest score for relevance (before the title re-ranking, which then
 orders the representatives), the newest or oldest date for the date sorts; ties go to the
-smallest article id (as every tie: ``indexer.search.ties``).  The other members are left out of
-the list, and every hit carries ``group_size``: the members of its group among the matching
-articles (after filters), itself included.  ``total`` then counts stories (groups among the matches, each alone or not), which is
-what the pages hold; facets still count articles.  ``group=ID`` keeps only the articles of the
-group ``ID`` (with ``collapse=false``: "N bài tương tự" lists them).
+smallest article id (as every tie: ``indexer.search.ties``).  The other members are left out
+of the list, and every hit carries ``group_size``: the members of its group among the matching
+articles (after filters), itself included.  ``total`` then counts stories (groups among the
+matches, each alone or not), which is what the pages hold; facets still count articles.
+``group=ID`` keeps only the articles of the group ``ID`` (with ``collapse=false``: "N bài
+tương tự" lists them).
 
 Only articles of groups with two or more articles in the whole index (``Snapshot.grouped_keys``:
 the groups some article joined) are ever merged, so the cost is that of sorting those few.
