@@ -37,7 +37,7 @@ from indexer.assist.diacritics import model_for
 from indexer.assist.related import related
 from indexer.assist.suggest import suggester_for
 from indexer.fields import STORED_FIELDS
-from indexer.ingest.sources import read_body
+from indexer.ingest.sources import clean_field, read_body
 from indexer.models import Article, Problem
 from indexer.shard.dispatch import delete_ids, merge_in_background, write_index
 from indexer.shard.manifest import ShardLayoutError
@@ -168,7 +168,7 @@ def put_article(article_id: str) -> Response:
     record = items[0][1]
     if isinstance(record, Problem):
         raise WriteError(400, "invalid_article", f"line {record.line}: {record.reason}")
-    if record.id != article_id:
+    if record.id != clean_field(article_id):  # the path's id as ingestion stores it (trimmed, NFC)
         raise WriteError(400, "id_mismatch", f"The article's id {record.id!r} is not the one in the path "
                          f"({article_id!r}); leave it out of the body or make them equal.")
     stats = _write([record], key.name, "PUT")

@@ -151,6 +151,11 @@ def _os_reason(exc: OSError) -> str:
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
+def clean_field(value: str) -> str:
+    """A text field as ingestion stores it (NUL removed, newlines unified, NFC, trimmed)."""
+    return _clean(value)
+
+
 def _clean(value: str) -> str:
     if "\x00" in value:
         value = value.replace("\x00", "")
