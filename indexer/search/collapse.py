@@ -23,10 +23,11 @@ import numpy as np
 
 def representatives(candidates: np.ndarray, order_key: np.ndarray, keys: np.ndarray, grouped: np.ndarray,
                     descending: bool = True, ids_of: Callable[[np.ndarray], Sequence[str]] | None = None,
-                    ) -> np.ndarray:
+                    limit: int | None = None) -> np.ndarray:
     """``candidates`` (sorted docnums) keeping only the best of each group (by ``order_key``; ties:
     the smallest article id when ``ids_of`` gives the ids of docnums, else the lowest docnum);
-    articles not ``grouped`` are kept as they are."""
+    articles not ``grouped`` are kept as they are.  With ``limit``, ids are read only for the
+    groups that can be among the ``limit`` best results (the others' choice is never shown)."""
     g = grouped[candidates]
     if not g.any():
         return candidates
@@ -40,7 +41,14 @@ def representatives(candidates: np.ndarray, order_key: np.ndarray, keys: np.ndar
     if ids_of is not None:  # a group whose best articles tie: the smallest id, as ``indexer.search.ties``
         sorted_signed = signed[order]
         tie = (sorted_keys[1:] == sorted_keys[:-1]) & (sorted_signed[1:] == sorted_signed[:-1])
-        for start in np.flatnonzero(first[:-1] & tie):
+        starts = np.flatnonzero(first[:-1] & tie)
+        if limit is not None and len(starts):  # the limit-th best key over the results, groups collapsed
+            shown = np.concatenate([(-order_key if descending else order_key)[candidates[~g]],
+                                    sorted_signed[first]])
+            if limit < len(shown):
+                worst = np.partition(shown, limit - 1)[limit - 1]
+                starts = starts[sorted_signed[starts] <= worst]
+        for start in starts:
             end = start + 1
             while end < len(order) and tie[end - 1]:
                 end += 1

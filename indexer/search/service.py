@@ -181,7 +181,9 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     key, descending = sort_key(snap, req, m.score)
     if req.collapse:
         candidates = representatives(candidates, key, snap.group_keys, grouped, descending,
-                                     ids_of=lambda docs: article_ids(snap, docs))
+                                     ids_of=lambda docs: article_ids(snap, docs),
+                                     limit=page * per_page if req.sort in DATE_SORTS
+                                     else max(page * per_page, rank.rerank_depth))
     k = page * per_page
     if req.sort in DATE_SORTS:
         docs = _top(key, candidates, k, descending=descending, snap=snap)

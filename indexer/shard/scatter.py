@@ -198,7 +198,9 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     key, descending = sort_key(snap, req, m.score)
     if req.collapse:
         candidates = representatives(candidates, key, snap.group_keys, grouped, descending,
-                                     ids_of=lambda docs: article_ids(snap, docs))
+                                     ids_of=lambda docs: article_ids(snap, docs),
+                                     limit=page * per_page if req.sort in DATE_SORTS
+                                     else max(page * per_page, rank.rerank_depth))
     k = page * per_page
     bonus = EMPTY_F64
     if req.sort in DATE_SORTS:
