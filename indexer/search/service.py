@@ -126,6 +126,35 @@ def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool
     return docs[tie_order(keys[part], ids_of, limit=k)][:k]
 
 
+@dataclass
+class Candidates:
+    """The matching articles of a request, before the title re-ranking and paging."""
+
+    passing: np.ndarray  # documents passing the filters
+    docs: np.ndarray  # the articles listed (one per story group with collapse), by docnum
+    key: np.ndarray  # the order's key per document (``sort_key``)
+    top: np.ndarray  # the best ``k`` (date sorts) or ``max(k, rerank_depth)`` (relevance) of ``docs``
+    group_sizes: dict[int, int]  # matching articles of each story group (``collapse.group_counts``)
+
+
+def top_candidates(snap: Snapshot, req: SearchRequest, m: Matched, rank: Ranking, k: int,
+                   grouped: np.ndarray) -> Candidates:
+    """The request's candidates and their best ``k`` (one index, or one shard of a sharded one).
+
+    The date sorts list only the articles with every word (relevance keeps weaker ones below them);
+    ``grouped``: the documents whose story group has other articles (in the whole index).
+    """
+    passing = filters(snap, req)
+    docs = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
+    sizes = group_counts(docs, snap.group_keys, grouped)
+    key, descending = sort_key(snap, req, m.score)
+    need = k if req.sort in DATE_SORTS else max(k, rank.rerank_depth)
+    if req.collapse:
+        docs = representatives(docs, key, snap.group_keys, grouped, descending,
+                               ids_of=lambda d: article_ids(snap, d), limit=need)
+    return Candidates(passing, docs, key, _top(key, docs, need, descending=descending, snap=snap), sizes)
+
+
 def sort_key(snap: Snapshot, req: SearchRequest, score: np.ndarray) -> tuple[np.ndarray, bool]:
     """(key per document, descending) of the request's order, before the title re-ranking."""
     if req.sort == "newest":
@@ -172,24 +201,15 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
                             no_facets())
     m = match(snap, parsed, rank)
-    passing = filters(snap, req)
-    all_words = int(np.count_nonzero(m.strong & passing))
-    # the date sorts list only the articles with every word (relevance keeps weaker ones below them)
-    candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
     grouped = snap.grouped_mask()
-    sizes = group_counts(candidates, snap.group_keys, grouped)
-    key, descending = sort_key(snap, req, m.score)
-    if req.collapse:
-        candidates = representatives(candidates, key, snap.group_keys, grouped, descending,
-                                     ids_of=lambda docs: article_ids(snap, docs),
-                                     limit=page * per_page if req.sort in DATE_SORTS
-                                     else max(page * per_page, rank.rerank_depth))
-    k = page * per_page
+    c = top_candidates(snap, req, m, rank, page * per_page, grouped)
+    all_words = int(np.count_nonzero(m.strong & c.passing))
+    sizes, candidates, k = c.group_sizes, c.docs, page * per_page
     if req.sort in DATE_SORTS:
-        docs = _top(key, candidates, k, descending=descending, snap=snap)
+        docs = c.top
     else:
         # the same top articles are re-ranked whatever the page, so pages never overlap
-        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
+        top = c.top
         depth = min(len(top), rank.rerank_depth)
         head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank)
         m.score[head] = scores

@@ -30,14 +30,12 @@ import numpy as np
 
 from indexer.analysis import pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
-from indexer.search.collapse import group_counts, representatives
-from indexer.search.filters import FACET_FIELDS, facets, filters
+from indexer.search.filters import FACET_FIELDS, facets
 from indexer.search.highlight import Wanted
 from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
-from indexer.search.service import DATE_SORTS, MAX_HITS, Hit, SearchRequest, _hit, _top, facet_base, sort_key
-from indexer.search.ties import article_ids
+from indexer.search.service import DATE_SORTS, MAX_HITS, Hit, SearchRequest, _hit, facet_base, top_candidates
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -190,23 +188,12 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
         return empty_part()
     page, per_page = page_bounds(req)
     m = match(snap, parsed, rank, stats)
-    passing = filters(snap, req)
-    candidates = np.flatnonzero((m.strong if req.sort in DATE_SORTS else m.matched) & passing)
     # a group may span shards: those with 2+ articles over all shards (round 1) can be merged
     grouped = snap.grouped_mask(stats.grouped_keys if stats.grouped_keys is not None else None)
-    group_sizes = group_counts(candidates, snap.group_keys, grouped)
-    key, descending = sort_key(snap, req, m.score)
-    if req.collapse:
-        candidates = representatives(candidates, key, snap.group_keys, grouped, descending,
-                                     ids_of=lambda docs: article_ids(snap, docs),
-                                     limit=page * per_page if req.sort in DATE_SORTS
-                                     else max(page * per_page, rank.rerank_depth))
-    k = page * per_page
+    c = top_candidates(snap, req, m, rank, page * per_page, grouped)
+    passing, candidates, key, top, group_sizes = c.passing, c.docs, c.key, c.top, c.group_sizes
     bonus = EMPTY_F64
-    if req.sort in DATE_SORTS:
-        top = _top(key, candidates, k, descending=descending, snap=snap)
-    else:
-        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
+    if req.sort not in DATE_SORTS:
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
         if len(head) and words:
