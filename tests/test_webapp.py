@@ -586,3 +586,19 @@ def test_serve_runs_gunicorn(web_index: Path) -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert b"Booting worker" in out, out[-2000:]
+
+
+def test_every_example_on_the_home_page_finds_something_in_the_seed_index(tmp_path: Path) -> None:
+    """A newcomer's first page is the one-article seed index: what it suggests must work there."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlparse
+
+    from indexer.ingest.sources import read_articles
+
+    write_articles(tmp_path / "ix", [a for a in read_articles([ROOT / "seeds"]) if isinstance(a, Article)])
+    client = webapp.create_app(str(tmp_path / "ix")).test_client()
+    links = re.findall(r'<ul class="examples">(.*?)</ul>', client.get("/").get_data(as_text=True), re.S)[0]
+    queries = [parse_qs(urlparse(unescape(h)).query)["q"][0] for h in re.findall(r'href="([^"]+)"', links)]
+    assert len(queries) >= 3
+    for q in queries:
+        assert client.get("/search", query_string={"q": q}).get_json()["total"] >= 1, q

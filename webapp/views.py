@@ -22,7 +22,19 @@ from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, s
 
 views = Blueprint("views", __name__)
 
-EXAMPLES = ["dai hoi dang", "bão lũ miền Trung", "giá xăng", '"Ngân hàng Nhà nước"', "bóng đá -futsal"]
+EXAMPLES = ["dai hoi dang", "bão lũ miền Trung", "giá xăng", '"Ngân hàng Nhà nước"', '"đại hội Đảng"',
+            "bóng đá -futsal"]
+_examples_found: dict[tuple[str, int], list[str]] = {}  # (index folder, generation) -> examples with results
+
+
+def examples_found() -> list[str]:
+    """The example queries that find something in this index (the one-article seed index too)."""
+    key = (index_dir(), snapshot().generation)
+    if key not in _examples_found:
+        _examples_found.clear()
+        _examples_found[key] = [q for q in EXAMPLES if run_search(
+            SearchRequest(q=q, per_page=1, facets=False, highlight=False), suggest=False).total]
+    return _examples_found[key]
 FACET_LABELS = {"source": "Nguồn tin", "category": "Chuyên mục", "region": "Tỉnh/thành"}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất"}
 FACET_VISIBLE = 6  # values shown before "Xem thêm"
@@ -193,7 +205,7 @@ def index() -> tuple[str, int] | str:
     except ParamError as e:
         return render_template("index.html", q=q, error=e.message_vi, examples=EXAMPLES), 400
     if not q:
-        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
+        return render_template("index.html", q="", examples=examples_found(), documents=snapshot().doc_count)
     result = run_search(req)
     last = max(1, min(-(-result.total // req.per_page), MAX_RESULTS_DEPTH // req.per_page))
     filtered = any(getattr(req, n) for n in FACET_FIELDS) or bool(req.date_from or req.date_to)
