@@ -99,7 +99,7 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS, require_hit: b
     if len(text) > SNIPPET_SCAN_CHARS:  # a huge body: look for the passage in its first part
         cut = text.rfind(" ", 0, SNIPPET_SCAN_CHARS)
         text = text[: cut if cut > 0 else SNIPPET_SCAN_CHARS]
-    terms = [t for t in analyze(text, with_compounds=False) if t.kind == "word"]
+    terms = [t for t in analyze(text, with_compounds=False) if t.kind in ("word", "concept")]
     if not terms:
         return escape(text[:size])
     match = wanted.matcher(terms)

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.analysis import Term, syllables
-from indexer.text.acronyms import load_synonyms
+from indexer.text.acronyms import concept_index, load_synonyms
 from indexer.text.regions import find_region_mentions, region_aliases
 
 MAX_WORDS = 32  # words beyond this are ignored (a 10,000-character query stays cheap)
 EXPANSION_WEIGHT = 0.6  # weight of an acronym or province-name alternative
 MAX_ALTERNATIVES = 6
+TYPED_SPELLING_WEIGHT = 0.25  # weight of an acronym's spelling as typed, beside its concept token
 
 _PIECE_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -111,8 +112,15 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
     words = [g[0].words[0] for g in groups]
     folded = [w.folded for w in words]
     spans: list[tuple[int, int, list[str]]] = []
+    tokens: dict[tuple[int, int], str] = {}  # acronym spans standing for their concept's token
+    for span in concept_index().spans(folded):
+        if span.two_way:
+            tokens[(span.start, span.end)] = span.token
     for i, j, expansions in load_synonyms().expansions(folded):
         spans.append((i, j, [" ".join(a) for a in expansions]))
+    for (i, j), token in tokens.items():
+        if not any(s[0] == i and s[1] == j for s in spans):
+            spans.append((i, j, [token]))
     for i, j, name in find_region_mentions(folded):
         as_typed = " ".join(folded[i:j])
         spans.append((i, j, [a for a in region_aliases(name)
@@ -124,6 +132,17 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
         if start < i or not alts:
             continue
         out.extend(groups[i:start])
+        token = tokens.get((start, end))
+        if token is not None:
+            # every spelling of the concept is indexed as its token (indexer.analysis.concepts):
+            # one word, one phrase, whichever way the query and the article spell it
+            # the spelling typed weighs a little more (and finds it in an index built before tokens)
+            first, last = words[start], words[end - 1]
+            concept = Item((Term(token, token, first.pos, first.start, last.end, "concept"),))
+            typed_form = Item(tuple(words[start:end]), weight=TYPED_SPELLING_WEIGHT, expansion=True)
+            out.append([concept] if folded[start:end] == [token] else [concept, typed_form])
+            i = end
+            continue
         typed = Item(tuple(words[start:end])) if end - start > 1 else groups[start][0]
         extra = [a for a in (_alternative(t) for t in alts[:MAX_ALTERNATIVES]) if a]
         out.append([typed, *extra])

@@ -17,7 +17,7 @@ from typing import Any, get_type_hints
 
 import numpy as np
 
-from indexer.analysis import Term, pair_key, split_codes, syllables
+from indexer.analysis import Term, concept_words, pair_key, split_codes, syllables
 from indexer.schema import EXACT, FOLDED, PAIRS, TEXT_PARTS
 from indexer.store.engine import Snapshot
 
@@ -181,7 +181,7 @@ def _in_order(query: list[str], title: list[str]) -> int:
 
 def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ranking) -> np.ndarray:
     """The title re-ranking bonus of each article: how closely its title follows the query's words."""
-    words = split_codes(words)
+    words = split_codes(concept_words(words))
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
     marked = [w.exact for w in words if w.accented]
@@ -192,7 +192,7 @@ def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ran
     out = np.zeros(len(docs), dtype=np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
-        terms = split_codes(syllables(title))
+        terms = split_codes(concept_words(syllables(title)))
         tfold = [("=" + t.exact) if t.exact in exact_words else t.folded for t in terms]
         p = rank.title_power
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p
