@@ -65,3 +65,66 @@ def test_other_acronyms_match_their_spelled_out_forms(metro_index: Path) -> None
     assert set(ids(metro_index, "uy ban nhan dan tinh")[:2]) == {"ubnd", "uy-ban"}
     assert ids(metro_index, "ubnd tinh")[0] == "ubnd"  # the spelling typed leads
     assert ids(metro_index, "ủy ban nhân dân tỉnh")[0] == "uy-ban"
+
+
+# -- two places in one query; the shortest verbatim headline first -------------------------------------
+
+PLACES = [
+    Article(id="landslide", title="Sạt lở đất vùi lấp nhà dân ở Hòa Bình",
+            body="Trận mưa lớn đêm qua gây sạt lở tại xã Pà Cò, huyện Mai Châu, tỉnh Hòa Bình."),
+    Article(id="athlete", title="Cô gái vàng của điền kinh châu Á",
+            body="Cô gái Quảng Bình Mai Xuân Thu góp phần vào hòa bình và tình hữu nghị giữa các nước châu Á."),
+    Article(id="hb-only", title="Hòa Bình đón 2 triệu khách du lịch",
+            body="Tỉnh Hòa Bình có nhiều điểm đến hấp dẫn ở châu thổ sông Đà và đồi Mai."),
+    Article(id="hb-road", title="Hòa Bình khánh thành tuyến đường mới",
+            body="Tuyến đường nối Hòa Bình với Sơn La dài 40 km, đi qua rừng mai và châu lục."),
+]
+# other news, so that rare word pairs weigh what they weigh in a real index
+FILLER = [Article(id=f"filler-{i}-{y}", title=f"{topic} năm {y}", body=f"Tin {topic.lower()} của tỉnh số {i}.")
+          for y in (2019, 2020, 2021, 2022) for i, topic in enumerate(["Giá lúa tăng", "Học sinh tựu trường", "Bình ổn giá xăng", "Mai vàng Tết",
+                                     "Châu Âu họp bàn", "Hòa giải tranh chấp đất", "Giao thông dịp lễ",
+                                     "Bóng đá trẻ", "Y tế cơ sở", "Nước sạch nông thôn", "Thời tiết nắng nóng",
+                                     "Bảo hiểm xã hội", "Cải cách hành chính", "Du lịch biển", "Xuất khẩu gạo"])]
+
+
+@pytest.fixture(scope="module")
+def places_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("places")
+    write_articles(path, PLACES + FILLER)
+    return path
+
+
+@pytest.mark.parametrize("q", ["hoa binh mai chau", "hòa bình mai châu", "mai chau hoa binh"])
+def test_two_places_in_one_query_are_two_places(places_index: Path, q: str) -> None:
+    # "Bình Mai" adjacent inside "Quảng Bình Mai Xuân Thu" is not the query's "hòa bình" + "mai châu"
+    assert ids(places_index, q)[0] == "landslide"
+
+
+def test_pairs_are_not_formed_across_a_typed_place_name() -> None:
+    from indexer.search.query import parse_query
+
+    p = parse_query("hoa binh mai chau")
+    words = [w.folded for w in p.typed_words()]
+    pairs = {(a, b) for i, (a, b) in enumerate(zip(words, words[1:])) if i + 1 not in p.pair_breaks()}
+    assert ("binh", "mai") not in pairs and ("hoa", "binh") in pairs and ("mai", "chau") in pairs
+
+
+HEADLINES = [
+    Article(id="long", title="Giá vàng hôm nay tăng mạnh sau tuyên bố của Fed về lãi suất",
+            body="Giá vàng trong nước tăng 500.000 đồng mỗi lượng."),
+    Article(id="short", title="Giá vàng hôm nay tăng mạnh", body="Giá vàng tăng 300.000 đồng mỗi lượng."),
+    Article(id="longer", title="Giá vàng hôm nay tăng mạnh, người dân xếp hàng mua vàng ở Hà Nội và TP.HCM",
+            body="Giá vàng tăng, người mua vàng xếp hàng dài."),
+]
+
+
+@pytest.fixture(scope="module")
+def headline_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("headlines")
+    write_articles(path, HEADLINES)
+    return path
+
+
+@pytest.mark.parametrize("q", ["gia vang hom nay tang manh", "giá vàng hôm nay tăng mạnh", "vang hom nay tang"])
+def test_the_shortest_headline_holding_the_words_verbatim_comes_first(headline_index: Path, q: str) -> None:
+    assert ids(headline_index, q) == ["short", "long", "longer"]

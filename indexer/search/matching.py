@@ -114,7 +114,9 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
         title_cover += in_title
         if required(group):
             required_mask &= anywhere
-    scorer.adjacency(parsed.typed_words(), exact=exact)
+    scorer.adjacency(parsed.typed_words(), exact=exact, breaks=parsed.pair_breaks())
+    for run in parsed.beside_places():
+        scorer.score[adjacent_mask(snap, run)] += rank.beside_place * len(run)
     n = len(parsed.groups)
     share = cover / n
     score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)

@@ -34,6 +34,7 @@ class Item:
     phrase: bool = False
     weight: float = 1.0
     expansion: bool = False  # an alternative added by timtin, not typed by the user
+    place: bool = False  # a place name of several words, typed ("hòa bình" in "hòa bình mai châu")
 
     @property
     def accented(self) -> bool:
@@ -58,6 +59,34 @@ class ParsedQuery:
     def typed_words(self) -> list[Term]:
         """The words of each group's first (typed) item, in query order."""
         return [w for g in self.groups for w in g[0].words]
+
+    def beside_places(self) -> list[tuple[Term, ...]]:
+        """Runs of two or more typed words beside a typed place name ("mai châu" in "hòa bình mai
+        châu"): likely another name, so they count more when adjacent in an article."""
+        if not any(g[0].place for g in self.groups):
+            return []
+        runs: list[list[Term]] = [[]]
+        for g in self.groups:
+            if g[0].place or g[0].phrase:
+                runs.append([])
+            else:
+                runs[-1].extend(g[0].words)
+        return [tuple(r) for r in runs if len(r) >= 2]
+
+    def pair_breaks(self) -> frozenset[int]:
+        """Indices into ``typed_words()`` before which no word pair is formed: both ends of a place
+        name of several words, so that "hòa bình mai châu" never asks for "bình mai" (as in
+        "Quảng Bình Mai Xuân Thu")."""
+        out: set[int] = set()
+        i = 0
+        for g in self.groups:
+            n = len(g[0].words)
+            if g[0].place:
+                out.update((i, i + n))
+            i += n
+        out.discard(0)
+        out.discard(i)
+        return frozenset(out)
 
 
 def required(group: list[Item]) -> bool:
@@ -121,8 +150,10 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
     for (i, j), token in tokens.items():
         if not any(s[0] == i and s[1] == j for s in spans):
             spans.append((i, j, [token]))
+    places = set()
     for i, j, name in find_region_mentions(folded):
         as_typed = " ".join(folded[i:j])
+        places.add((i, j))
         spans.append((i, j, [a for a in region_aliases(name)
                              if " ".join(t.folded for t in syllables(a)) != as_typed]))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
@@ -143,7 +174,8 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
             out.append([concept] if folded[start:end] == [token] else [concept, typed_form])
             i = end
             continue
-        typed = Item(tuple(words[start:end])) if end - start > 1 else groups[start][0]
+        typed = Item(tuple(words[start:end]), place=(start, end) in places) if end - start > 1 \
+            else groups[start][0]
         extra = [a for a in (_alternative(t) for t in alts[:MAX_ALTERNATIVES]) if a]
         out.append([typed, *extra])
         i = end

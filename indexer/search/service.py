@@ -150,7 +150,8 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         # the same top articles are re-ranked whatever the page, so pages never overlap
         top = _top(m.score, candidates, max(k, rank.rerank_depth))
         depth = min(len(top), rank.rerank_depth)
-        head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank)
+        head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank,
+                                     parsed.pair_breaks())
         m.score[head] = scores
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
