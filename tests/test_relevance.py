@@ -80,11 +80,11 @@ PLACES = [
             body="Tuyến đường nối Hòa Bình với Sơn La dài 40 km, đi qua rừng mai và châu lục."),
 ]
 # other news, so that rare word pairs weigh what they weigh in a real index
+_TOPICS = ["Giá lúa tăng", "Học sinh tựu trường", "Bình ổn giá xăng", "Mai vàng Tết", "Châu Âu họp bàn",
+           "Hòa giải tranh chấp đất", "Giao thông dịp lễ", "Bóng đá trẻ", "Y tế cơ sở", "Nước sạch nông thôn",
+           "Thời tiết nắng nóng", "Bảo hiểm xã hội", "Cải cách hành chính", "Du lịch biển", "Xuất khẩu gạo"]
 FILLER = [Article(id=f"filler-{i}-{y}", title=f"{topic} năm {y}", body=f"Tin {topic.lower()} của tỉnh số {i}.")
-          for y in (2019, 2020, 2021, 2022) for i, topic in enumerate(["Giá lúa tăng", "Học sinh tựu trường", "Bình ổn giá xăng", "Mai vàng Tết",
-                                     "Châu Âu họp bàn", "Hòa giải tranh chấp đất", "Giao thông dịp lễ",
-                                     "Bóng đá trẻ", "Y tế cơ sở", "Nước sạch nông thôn", "Thời tiết nắng nóng",
-                                     "Bảo hiểm xã hội", "Cải cách hành chính", "Du lịch biển", "Xuất khẩu gạo"])]
+          for y in (2019, 2020, 2021, 2022) for i, topic in enumerate(_TOPICS)]
 
 
 @pytest.fixture(scope="module")

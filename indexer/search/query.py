@@ -163,8 +163,8 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
         if start < i or not alts:
             continue
         out.extend(groups[i:start])
-        token = tokens.get((start, end))
-        if token is not None:
+        if (start, end) in tokens:
+            token = tokens[(start, end)]
             # every spelling of the concept is indexed as its token (indexer.analysis.concepts):
             # one word, one phrase, whichever way the query and the article spell it
             # the spelling typed weighs a little more (and finds it in an index built before tokens)
