@@ -128,3 +128,76 @@ def headline_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("q", ["gia vang hom nay tang manh", "giá vàng hôm nay tăng mạnh", "vang hom nay tang"])
 def test_the_shortest_headline_holding_the_words_verbatim_comes_first(headline_index: Path, q: str) -> None:
     assert ids(headline_index, q) == ["short", "long", "longer"]
+
+
+# -- highlights that follow the reader's intent ---------------------------------------------------------
+
+INTENT = [
+    Article(id="football", title="Bóng đá Việt Nam đã thắng Thái Lan lần thứ hai",
+            body="Người hâm mộ miền Nam vui mừng. Đội tuyển Việt Nam đã gặp Thái Lan ba lần trong năm nay."),
+    Article(id="storm", title="Dự báo bão lũ miền Trung còn kéo dài",
+            body="Không biết bao nhiêu vùng trũng bị ngập. Trung ương chỉ đạo ứng phó bão lũ miền Trung."),
+]
+# what the diacritic model learns from: the fixture, and news where these words come in these pairs
+LEARNED = [a.title for a in INTENT] + [a.body for a in INTENT] + [
+    "Bóng đá Việt Nam gặp Thái Lan", "Bão lũ miền Trung gây thiệt hại", "Bóng đá Thái Lan thua Việt Nam",
+    "Miền Trung khắc phục hậu quả bão lũ", "Tin bóng đá", "Bão lũ kéo dài ở miền Trung",
+    "Lịch thi đấu bóng đá của Việt Nam và Thái Lan", "Bão lũ miền Trung", "Hôm nay trời nắng đẹp",
+    "Giá cà phê tăng nhẹ", "Học sinh đi học trở lại sau kỳ nghỉ", "Nông dân thu hoạch lúa sớm",
+    "Xe khách gặp nạn trên quốc lộ", "Công an điều tra vụ trộm xe máy", "Thành phố xây thêm cầu mới",
+    "Người dân đổ xô đi mua vàng", "Ngân hàng giảm lãi suất cho vay", "Bệnh viện tiếp nhận nhiều ca sốt",
+]
+
+
+@pytest.fixture(scope="module")
+def intent_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("intent")
+    write_articles(path, INTENT)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reading_model():
+    from indexer.assist.diacritics import DiacriticModel
+
+    return DiacriticModel.build(LEARNED, min_count=1)
+
+
+def marked(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"<mark>(.*?)</mark>", html)
+
+
+def html_of(index_dir: Path, q: str, reading: str | None) -> dict[str, str]:
+    res = search(SearchRequest(q=q, reading=reading), index_dir)
+    return {h.id: h.title_html + " | " + h.snippet_html for h in res.hits}
+
+
+def test_the_reading_binds_words_that_go_together(reading_model) -> None:
+    assert reading_model.reading("bong da viet nam thai lan") == "bóng_đá việt_nam thái_lan"
+    assert reading_model.reading("bao lu mien trung") == "bão_lũ miền_trung"
+    assert reading_model.reading("bóng đá") is None and reading_model.reading("bong") is None
+
+
+@pytest.mark.parametrize("with_reading", [True, False])
+def test_football_highlights_mark_the_names_not_da_lan_nam(intent_index: Path, reading_model,
+                                                           with_reading: bool) -> None:
+    q = "bong da viet nam thai lan"
+    html = html_of(intent_index, q, reading_model.reading(q) if with_reading else None)["football"]
+    marks = marked(html)
+    assert "Bóng đá Việt Nam" in marks and "Thái Lan" in marks
+    assert not {"đã", "lần", "Nam", "năm"} & set(marks), marks
+
+
+def test_storm_highlights_mark_the_storm_not_forecasts_or_the_centre(intent_index: Path, reading_model) -> None:
+    q = "bao lu mien trung"
+    html = html_of(intent_index, q, reading_model.reading(q))["storm"]
+    marks = marked(html)
+    assert "bão lũ miền Trung" in marks
+    assert not {"báo", "bao", "trũng", "Trung", "Dự báo"} & set(marks), marks
+    assert "Dự <mark>báo" not in html and "<mark>Trung</mark> ương" not in html
+
+
+def test_a_one_word_query_is_marked_wherever_it_is(intent_index: Path) -> None:
+    assert "Nam" in marked(html_of(intent_index, "nam", None)["football"])

@@ -75,6 +75,17 @@ class Assist:
             return None
         return restored if restored and restored != query else None
 
+    def reading(self, query: str) -> str | None:
+        """The restored reading of an unaccented query, for highlights (``DiacriticModel.reading``);
+        None if not ready, not confident or on error."""
+        if not self.is_ready():
+            return None
+        try:
+            return model_for(self.index_dir).reading(query)
+        except Exception:
+            log.exception("reading failed for %r", query)
+            return None
+
     def complete(self, prefix: str, limit: int) -> list[dict]:
         """Up to ``limit`` completions of ``prefix``; [] if not ready or on error."""
         if not self.is_ready():

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from indexer.assist.related import related
 from indexer.config import VN_TZ
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
+from webapp.assist import assist
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
 
@@ -184,7 +185,8 @@ def article(article_id: str) -> str:
         q = parse_query_text(request.args)
     except ParamError:
         q = ""
-    wanted = Wanted.of(parse_query(q).words()) if q else None
+    parsed = parse_query(q)
+    wanted = Wanted.of(parsed.words(), parsed.runs(), assist().reading(q)) if q else None
 
     def mark(text: str) -> Markup:
         return Markup(highlight(text, wanted)) if wanted else Markup.escape(text)

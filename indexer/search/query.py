@@ -60,6 +60,14 @@ class ParsedQuery:
         """The words of each group's first (typed) item, in query order."""
         return [w for g in self.groups for w in g[0].words]
 
+    def runs(self) -> list[list[Term]]:
+        """Word sequences the query asks for in order: each item's words, and each word that ends
+        an item followed by each that starts an item of the next group (for highlighting runs)."""
+        out = [list(i.words) for g in self.groups for i in g]
+        for g1, g2 in zip(self.groups, self.groups[1:]):
+            out.extend([a.words[-1], b.words[0]] for a in g1 for b in g2)
+        return out
+
     def beside_places(self) -> list[tuple[Term, ...]]:
         """Runs of two or more typed words beside a typed place name ("mai châu" in "hòa bình mai
         châu"): likely another name, so they count more when adjacent in an article."""

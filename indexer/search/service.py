@@ -44,6 +44,9 @@ class SearchRequest:
     date_to: date | None = None
     facets: bool = True
     highlight: bool = True
+    # the query with diacritics restored, words bound to a neighbour joined by "_" ("bóng_đá việt_nam"):
+    # highlights then follow that reading (``indexer.assist.diacritics.DiacriticModel.reading``)
+    reading: str | None = None
 
 
 @dataclass
@@ -155,7 +158,8 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         m.score[head] = scores
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
-    hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
+    wanted = Wanted.of(parsed.words(), parsed.runs(), req.reading)
+    hits = [_hit(snap, int(d), float(m.score[d]), wanted, req.highlight) for d in docs]
     facet_counts = facets(snap, req, m.matched) if req.facets else {f: [] for f in FACET_FIELDS}
     took = (time.perf_counter() - started) * 1000
     return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed)

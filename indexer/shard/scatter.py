@@ -211,5 +211,6 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
 
 def shard_hits(snap: Snapshot, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
     """Round 3: display fields and highlighting of ``(docnum, score)`` picks, in that order."""
-    wanted = Wanted.of(parsed_query(req.q).words())
+    parsed = parsed_query(req.q)
+    wanted = Wanted.of(parsed.words(), parsed.runs(), req.reading)
     return [_hit(snap, int(d), float(s), wanted, req.highlight) for d, s in picks]
