@@ -201,3 +201,47 @@ def test_storm_highlights_mark_the_storm_not_forecasts_or_the_centre(intent_inde
 
 def test_a_one_word_query_is_marked_wherever_it_is(intent_index: Path) -> None:
     assert "Nam" in marked(html_of(intent_index, "nam", None)["football"])
+
+
+# -- typo suggestions ------------------------------------------------------------------------------------
+
+NEWS = [
+    "Giá vàng hôm nay tăng mạnh", "Giá vàng trong nước giảm nhẹ", "Hà Nội mưa lớn gây ngập nhiều tuyến phố",
+    "Người dân Hà Nội đi mua vàng", "Giá xăng dầu tăng từ chiều nay", "Hà Nội cấm xe tải vào nội đô",
+    "Giá vàng thế giới lập đỉnh mới", "Bão lũ miền Trung gây thiệt hại nặng", "Hôm nay Hà Nội nắng nóng",
+    "Thành lập hội bảo vệ người tiêu dùng", "Hội bảo vệ người tiêu dùng lên tiếng", "Giá gạo xuất khẩu tăng",
+]
+
+
+@pytest.fixture(scope="module")
+def speller():
+    from indexer.assist.diacritics import DiacriticModel
+    from indexer.assist.spelling import SpellingCorrector
+
+    model = DiacriticModel.build(NEWS * 3, min_count=1)
+    return model, SpellingCorrector(model)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("giá vàg", "giá vàng"),  # a letter left out, typed with diacritics
+    ("gia vnag hom nay", "giá vàng hôm nay"),  # two letters swapped, without diacritics
+    ("gia vangg the gioi", "giá vàng thế giới"),  # a letter too many
+    ("hanoi mua lon", "hà nội mưa lớn"),  # two syllables run together
+    ("thanh lap hoi bao ve nguoi tieu dun", "thành lập hội bảo vệ người tiêu dùng"),
+    ("hoi bao ve nguo itieu dung", "hội bảo vệ người tiêu dùng"),  # the space one letter off
+])
+def test_a_typo_gets_the_intended_words(speller, typed: str, meant: str) -> None:
+    from indexer.assist.spelling import did_you_mean
+
+    model, corrector = speller
+    got = did_you_mean(model, corrector, typed)
+    assert got is not None and got.lower() == meant
+
+
+@pytest.mark.parametrize("q", ["giá vàng hôm nay", "gia vang hom nay", "Hà Nội", "ha noi mua lon", "xyzzy",
+                               "giá xăng dầu tăng", "2024"])
+def test_a_query_already_right_gets_no_correction(speller, q: str) -> None:
+    from indexer.assist.spelling import did_you_mean
+
+    model, corrector = speller
+    assert did_you_mean(model, corrector, q) is None
