@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from indexer.analysis import syllables  # noqa: E402
 from indexer.text.acronyms import concept_index, load_synonyms  # noqa: E402
 
-
 MAX_PER_CONCEPT = 25  # so that "Trung Quốc"/"TQ" does not make up half the set
 
 
