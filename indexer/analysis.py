@@ -268,10 +268,13 @@ def concepts(words: list[Term]) -> list[Term]:
     return out
 
 
-def concept_words(words: list[Term]) -> list[Term]:
+def concept_words(words: list[Term], only: set[str] | frozenset[str] | None = None) -> list[Term]:
     """``words`` with each spelling of a concept replaced by one term, its token (for comparing
-    word order: "TP HCM", "TP.HCM" and "thành phố Hồ Chí Minh" are then the same word)."""
+    word order: "TP HCM", "TP.HCM" and "thành phố Hồ Chí Minh" are then the same word); with
+    ``only``, just the concepts whose token is in it."""
     spans = _concept_spans(words)
+    if only is not None:
+        spans = [sp for sp in spans if sp.token in only]
     if not spans:
         return words
     out: list[Term] = []

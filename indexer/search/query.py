@@ -82,18 +82,17 @@ class ParsedQuery:
         return [tuple(r) for r in runs if len(r) >= 2]
 
     def pair_breaks(self) -> frozenset[int]:
-        """Indices into ``typed_words()`` before which no word pair is formed: both ends of a place
-        name of several words, so that "hòa bình mai châu" never asks for "bình mai" (as in
-        "Quảng Bình Mai Xuân Thu")."""
+        """Indices into ``typed_words()`` before which no word pair is formed: between two place
+        names typed one after the other ("hà nội hải phòng" never asks for "nội hải").  (Breaking
+        at every end of a place name cost known items such as "phường ở sài gòn nguy cơ".)"""
         out: set[int] = set()
         i = 0
+        prev_place = False
         for g in self.groups:
-            n = len(g[0].words)
-            if g[0].place:
-                out.update((i, i + n))
-            i += n
-        out.discard(0)
-        out.discard(i)
+            if g[0].place and prev_place:
+                out.add(i)
+            prev_place = g[0].place
+            i += len(g[0].words)
         return frozenset(out)
 
 

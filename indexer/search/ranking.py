@@ -209,6 +209,7 @@ def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ran
     """The title re-ranking bonus of each article: how closely its title follows the query's words
     (no pair of words across ``breaks``, indices of ``words``: see ``ParsedQuery.pair_breaks``)."""
     words, cut = _pieces(words, breaks)
+    tokens = {w.folded for w in words if w.kind == "concept"}  # only the query's concepts merge in titles
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
     marked = [w.exact for w in words if w.accented]
@@ -219,7 +220,7 @@ def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ran
     out = np.zeros(len(docs), dtype=np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
-        terms = split_codes(concept_words(syllables(title)))
+        terms = split_codes(concept_words(syllables(title), tokens))
         tfold = [("=" + t.exact) if t.exact in exact_words else t.folded for t in terms]
         p = rank.title_power
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p
