@@ -1,4 +1,4 @@
-"""The ``timtin`` command line: index, merge, delete, search, eval, serve."""
+"""The ``timtin`` command line: index, merge, delete, search, eval, keys, serve."""
 
 from __future__ import annotations
 
@@ -124,18 +124,54 @@ def _plain(html: str) -> str:
     return unescape(html)
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from indexer.search import SearchRequest, search
+def _search_request(args: argparse.Namespace):
+    """The request of ``timtin search``, as the API validates it; a ValueError says what is wrong."""
+    from indexer.search import MAX_HITS, SearchRequest
+    from indexer.shard.view import open_view
+    from indexer.text.regions import canonical_region
 
+    if args.page * args.limit > MAX_HITS:
+        raise ValueError(f"--page × --limit must be at most {MAX_HITS}")
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise ValueError("--from must not be later than --to")
+    regions = []
+    if args.region:
+        indexed = set(open_view(args.index).field_values("region"))
+        for value in args.region:
+            name = value if value in indexed else canonical_region(value)
+            if name is None:
+                raise ValueError(f"unknown region {value!r}: give a province or city, e.g. 'Hà Nội'")
+            regions.append(name)
+    rows = args.format in ("csv", "jsonl")
+    return SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort,
+                         source=list(dict.fromkeys(args.source or [])),
+                         category=list(dict.fromkeys(args.category or [])), region=list(dict.fromkeys(regions)),
+                         date_from=args.date_from, date_to=args.date_to, facets=not rows, highlight=not rows)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from indexer.search import search
+    from indexer.search.export import csv_lines, jsonl_lines
+
+    if args.json:
+        args.format = "json"
     try:
-        result = search(SearchRequest(q=args.query, per_page=args.limit, page=args.page, sort=args.sort),
-                        args.index)
+        req = _search_request(args)
+        result = search(req, args.index)
     except FileNotFoundError as e:
         print(f"timtin: {e}", file=sys.stderr)
         return 3
-    if args.json:
+    except ValueError as e:
+        print(f"timtin search: {e}", file=sys.stderr)
+        return 2
+    if args.format == "json":
         json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         print()
+        return 0
+    if args.format in ("csv", "jsonl"):
+        lines = csv_lines(result.hits, bom=False) if args.format == "csv" else jsonl_lines(result.hits)
+        for line in lines:
+            sys.stdout.write(line)
         return 0
     print(f"{result.total} results ({result.took_ms:.1f} ms)")
     for i, hit in enumerate(result.hits, (result.page - 1) * result.per_page + 1):
@@ -171,6 +207,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``timtin keys create|list|revoke``: API keys for the web app's write API (``indexer.keys``)."""
+    from indexer.keys import KeyStoreError, create_key, keys_path, read_keys, revoke_key
+
+    path = keys_path(args.index)
+    try:
+        if args.action == "create":
+            print(create_key(path, args.name, args.scope))  # the key, once, alone on stdout
+            print(f"timtin: key {args.name!r} ({args.scope}) stored in {path}; it is not shown again",
+                  file=sys.stderr)
+        elif args.action == "revoke":
+            revoke_key(path, args.name)
+            print(f"timtin: key {args.name!r} revoked", file=sys.stderr)
+        else:
+            keys = read_keys(path)
+            if args.json:
+                json.dump([{"name": k.name, "scope": k.scope, "created": k.created} for k in keys], sys.stdout,
+                          ensure_ascii=False, indent=2)
+                print()
+            elif not keys:
+                print(f"timtin: no keys in {path}", file=sys.stderr)
+            for k in [] if args.json else keys:
+                print(f"{k.name}\t{k.scope}\t{k.created}")
+    except KeyStoreError as e:
+        print(f"timtin: {e}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as e:
+        print(f"timtin: keys file {path}: {e}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -179,6 +247,26 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
     return value
+
+
+def _bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
+    return parse
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,10 +315,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("search", help="search from the shell")
     sp.add_argument("query")
     with_index(sp)
-    sp.add_argument("--limit", type=int, default=10, choices=range(1, 101), metavar="N")
-    sp.add_argument("--page", type=int, default=1)
+    sp.add_argument("--limit", type=_bounded(1, 10_000), default=10, metavar="N",
+                    help="results per page (default: %(default)s; up to 10000, e.g. for --format csv)")
+    sp.add_argument("--page", type=_bounded(1, 10_000), default=1, metavar="N")
     sp.add_argument("--sort", default="relevance", choices=("relevance", "newest", "oldest"))
-    sp.add_argument("--json", action="store_true", help="print one JSON document")
+    sp.add_argument("--source", action="append", metavar="NAME", help="only this source (repeat for several)")
+    sp.add_argument("--category", action="append", metavar="NAME", help="only this category (repeat for several)")
+    sp.add_argument("--region", action="append", metavar="NAME",
+                    help="only this province or city, any spelling, former names too (repeat for several)")
+    sp.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD",
+                    help="published on or after this day (Vietnam time)")
+    sp.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
+                    help="published on or before this day (Vietnam time)")
+    sp.add_argument("--format", default="text", choices=("text", "json", "csv", "jsonl"),
+                    help="text (default), one JSON document, or rows: csv / jsonl (the columns of /search.csv)")
+    sp.add_argument("--json", action="store_true", help="the same as --format json")
     sp.set_defaults(func=cmd_search)
 
     sp = sub.add_parser("eval", help="MRR@10, nDCG@10, Recall@10 and latency on judged queries")
@@ -241,6 +340,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run the queries N times; latency is from the last (warm-cache) pass")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("keys", help="create, list or revoke API keys (for the write API)")
+    keys = sp.add_subparsers(dest="action", required=True)
+    kp = keys.add_parser("create", help="print a new key once on stdout and store its hash")
+    kp.add_argument("name", help="who uses it, e.g. cms-hanoi (letters, digits, . _ -)")
+    kp.add_argument("--scope", choices=("read", "write"), default="read",
+                    help="read: search when TIMTIN_PUBLIC_SEARCH=0; write: also add, replace and delete articles "
+                         "(default: %(default)s)")
+    with_index(kp)
+    kp.set_defaults(func=cmd_keys)
+    kp = keys.add_parser("list", help="names, scopes and creation times (never the keys)")
+    with_index(kp)
+    kp.add_argument("--json", action="store_true")
+    kp.set_defaults(func=cmd_keys)
+    kp = keys.add_parser("revoke", help="delete a key: requests with it are refused at once")
+    kp.add_argument("name")
+    with_index(kp)
+    kp.set_defaults(func=cmd_keys)
 
     sp = sub.add_parser("serve", help="serve the search page and JSON API with gunicorn")
     with_index(sp)

@@ -3,7 +3,7 @@
 ``index_dir`` (session): tests/helpers.ARTICLES indexed.  ``web_articles`` (module): what ``web_index``
 holds, ``fixture_articles()`` unless a test module overrides it.  ``web_index``, ``app``, ``client`` and
 ``live_url`` (module): that index, the Flask app on it (search assistance warm), its test client, and the
-app served on a free loopback port.
+app served on a free loopback port.  ``browser`` (module): headless Chromium for the browser tests.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 import webapp
 from indexer.models import Article
 from indexer.store.index import write_articles
-from tests.helpers import ARTICLES, fixture_articles
+from tests.helpers import ARTICLES, CHROMIUM, CHROMIUM_ARGS, fixture_articles
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +55,18 @@ def app(web_index: Path) -> Flask:
 @pytest.fixture(scope="module")
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium driven by Playwright (the browser tests skip themselves without either)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,11 @@ ARTICLES = [
 ]
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # the browser tests' headless Chromium (fixture ``browser``)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
 # -- the web fixture (fixtures ``web_index``, ``app``, ``client``) ------------------------------------
 
 PARTY_QUERY = "dai hoi dang"  # matches the PARTY articles (ids party-00 … party-13)

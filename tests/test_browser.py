@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.helpers import PARTY_QUERY, party_articles
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.helpers import CHROMIUM, PARTY_QUERY, party_articles
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) is not installed")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _watch(page: sync_api.Page) -> list[str]:
@@ -75,7 +60,7 @@ def test_search_paginate_filter_and_read(browser: sync_api.Browser, live_url: st
     assert dates == sorted(dates, reverse=True) and len(dates) == 5
 
     # open an article here; the query's words stay marked
-    page.locator(".hit-links a").first.click()
+    page.locator(".hit-title a").first.click()
     page.wait_for_url("**/articles/party-*")
     expect(page.locator("h1 mark").first).to_have_text("Đại hội Đảng")
     expect(page.locator(".body p")).to_have_count(3)

@@ -131,7 +131,7 @@ def test_pool_spilling_to_runs_writes_the_same_index(tmp_path: Path, monkeypatch
         return ix.writer(limitmb=1, codec=index_module.W3Codec(**index_module.CODEC_OPTIONS))
 
     monkeypatch.setattr(termpool.TermPool, "_spill", counting_spill)
-    monkeypatch.setattr(index_module, "_writer", small_writer)
+    monkeypatch.setattr(index_module, "open_writer", small_writer)
     write_articles(tmp_path / "runs", articles)
     assert len(spills) >= 1  # one run on disk plus the rest in memory: merged term by term
     assert _dump(tmp_path / "runs") == _dump(tmp_path / "memory")

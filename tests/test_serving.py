@@ -393,9 +393,27 @@ def test_search_page_in_chromium(server: Server) -> None:
             page.get_by_role("checkbox", name="VnExpress").check()
             page.wait_for_url("**source=VnExpress**")
             expect(page.locator(".hit .source").first).to_have_text("VnExpress")
-            page.locator(".hit-links a").first.click()
+            page.locator(".hit-title a").first.click()
             page.wait_for_url("**/articles/tin-*")
             expect(page.locator("h1")).to_contain_text("Giá xăng")
             assert problems == []
         finally:
             browser.close()
+
+
+def test_timtin_serve_on_an_empty_index(tmp_path: Path) -> None:
+    """A failed first `timtin index` leaves an empty index that `timtin serve` answers (issue 15)."""
+    from indexer.cli import main
+
+    index = tmp_path / "ix"
+    assert main(["index", str(tmp_path / "missing.csv"), "--index", str(index), "-q"]) == 1
+    srv = start_server(index, tmp_path / "server.log", "--workers", "1")  # waits for /healthz 200
+    try:
+        status, body = _get(srv.port, "/healthz")
+        assert status == 200 and json.loads(body)["documents"] == 0
+        status, body = _get(srv.port, "/search?q=b%C3%A3o")
+        assert status == 200 and json.loads(body)["total"] == 0
+        for path in ("/", "/?q=b%C3%A3o", "/suggest?q=ba"):
+            assert _get(srv.port, path)[0] == 200, path
+    finally:
+        assert srv.stop() == 0

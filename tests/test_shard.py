@@ -194,6 +194,23 @@ def test_sharded_search_equals_single_index(indexes: tuple[Path, Path], q: str) 
             assert not b.partial
 
 
+def test_equal_scores_are_ordered_by_id_in_one_index_and_in_shards(tmp_path: Path) -> None:
+    """The same story under 8 ids (equal scores): one order, by id, whatever the layout or indexing order."""
+    story = [Article(id=f"ban-sao-{c}", title="Lũ quét ở Mù Cang Chải", published=datetime(2024, 9, 10, 8, tzinfo=VN),
+                     body="Lũ quét cuốn trôi nhà dân ở Mù Cang Chải.") for c in "hcfadgbe"]
+    others = [Article(id=f"khac-{i}", title=f"Tin khác {i}", body="Mưa lớn ở vùng cao.") for i in range(6)]
+    write_articles(tmp_path / "forward", story + others)
+    write_articles(tmp_path / "backward", list(reversed(story)) + others)
+    write_sharded(tmp_path / "sharded", story + others, shards=SHARDS)
+    assert len({shard_of(a.id, SHARDS) for a in story}) > 1
+    by_id = sorted(a.id for a in story)
+    for kw in ({}, {"sort": "newest"}, {"sort": "oldest"}, {"per_page": 3, "page": 2}):
+        shown = [[h.id for h in _result(tmp_path / name, "lũ quét mù cang chải", **kw).hits]
+                 for name in ("forward", "backward", "sharded")]
+        page, per_page = kw.get("page", 1), kw.get("per_page", 10)
+        assert shown[0] == shown[1] == shown[2] == by_id[(page - 1) * per_page : page * per_page], kw
+
+
 def test_the_cases_compared_are_not_trivial(indexes: tuple[Path, Path]) -> None:
     single, sharded = indexes
     hits = {i for q in QUERIES for i in (h.id for h in _result(sharded, q, per_page=100).hits)}
@@ -207,6 +224,14 @@ def test_the_cases_compared_are_not_trivial(indexes: tuple[Path, Path]) -> None:
     assert _result(sharded, "zzyzx qwv", per_page=10).total == 0
     facets = _result(sharded, "bão", per_page=1).facets
     assert sum(f["count"] for f in facets["category"]) == _result(single, "bão", per_page=1).total > 10
+    # the timeline: every month of the dated matches, oldest first, summed over the shards; like the other
+    # facets it ignores its own filter (the dates), so a month picked from it keeps the others in view
+    months = facets["month"]
+    assert [m["value"] for m in months] == sorted(m["value"] for m in months) and len(months) >= 10
+    assert sum(m["count"] for m in months) == _result(single, "bão", per_page=1).total - 1  # "khong-dau": no date
+    picked = _result(sharded, "bão", per_page=1, date_from=date(2023, 3, 1), date_to=date(2023, 3, 31))
+    assert picked.facets["month"] == months and picked.total == next(m["count"] for m in months
+                                                                     if m["value"] == "2023-03")
 
 
 def test_scoring_terms_cover_every_statistic_the_scorer_reads(indexes: tuple[Path, Path]) -> None:
@@ -275,9 +300,8 @@ def test_related_articles_over_every_shard(indexes: tuple[Path, Path]) -> None:
 @pytest.fixture(scope="module")
 def web_pair(tmp_path_factory: pytest.TempPathFactory):
     """Flask test clients of the web fixture as one index and as 3 shards (assistants warmed)."""
-    from test_assist_web import assist_articles
-
     import webapp
+    from tests.test_assist_web import assist_articles
 
     single = tmp_path_factory.mktemp("web-single") / "ix"
     sharded = tmp_path_factory.mktemp("web-sharded") / "ix"
@@ -298,7 +322,7 @@ def _json(client, url: str, **params) -> dict:
 
 
 def test_web_search_suggest_and_healthz_on_a_sharded_index(web_pair) -> None:
-    from test_assist_web import FLOOD
+    from tests.test_assist_web import FLOOD
 
     single, sharded, n = web_pair
     assert _json(sharded, "/healthz") == {"status": "ok", "documents": n, "shards": SHARDS}
@@ -309,6 +333,11 @@ def test_web_search_suggest_and_healthz_on_a_sharded_index(web_pair) -> None:
         got = _json(sharded, "/search", **params)
         assert got == _json(single, "/search", **params), params
         assert "partial" not in got
+    for params in ({"q": "bao lu mien trung", "sort": "newest"}, {"q": "dai hoi", "source": "VnExpress"}):
+        for url in ("/search.csv", "/search.jsonl", "/feed.atom"):  # exports and the feed: the same bytes
+            got, want = sharded.get(url, query_string=params), single.get(url, query_string=params)
+            assert got.status_code == want.status_code == 200 and got.data == want.data, (url, params)
+            assert got.data.count(b"\n") > 2
     assert _json(sharded, "/search", q="bao lu mien trung")["suggestion"] == FLOOD
     for prefix in ("đại h", "bao", "Giá x"):
         got = _json(sharded, "/suggest", q=prefix)

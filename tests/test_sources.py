@@ -271,8 +271,8 @@ def test_jsonl_fields_and_published(tmp_path: Path) -> None:
         body="Nội dung bài viết.",
         lead="Sapo",
         url="https://tuoitre.vn/a",
-        source="tuoitre.vn",
-        category="ThoiSu",
+        source="Tuổi Trẻ",  # display names (indexer/data/sources.tsv, categories.tsv)
+        category="Thời sự",
         author="Hồng Tâm",
         published=datetime(2013, 10, 23, 11, 39, tzinfo=ICT),
     )

@@ -1,21 +1,26 @@
 """The timtin web front end: a Flask application factory.
 
-``create_app(index_dir)`` serves the search page (``/``), article pages, and the JSON
-API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``).  Run it with ``timtin serve``
-(gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
+``create_app(index_dir)`` serves the search page (``/``), article pages, the JSON
+API (``/search``, ``/suggest``, ``/healthz``, ``/openapi.json``, and ``/api/articles``: reading
+one article, and writing with an API key, see ``webapp.articles`` and ``webapp.auth``), exports
+(``/search.csv``, ``/search.jsonl``) and the Atom feed (``/feed.atom``).  Run it with ``timtin
+serve`` (gunicorn, see ``webapp.server``) or ``flask --app webapp run`` for development.
 """
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from indexer.config import default_index_dir
+from webapp.auth import AuthError, init_auth
 from webapp.core import IndexUnavailable
 from webapp.ratelimit import init_rate_limit
 from webapp.validation import ParamError
 
-JSON_PREFIXES = ("/search", "/suggest", "/healthz", "/openapi.json", "/api/")
+JSON_PREFIXES = ("/search", "/suggest", "/healthz", "/openapi.json", "/api/", "/feed.atom")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
@@ -32,7 +37,7 @@ def create_app(index_dir: str | None = None) -> Flask:
     app.url_map.merge_slashes = False  # article ids may hold "//": no redirect that would change them
     app.config.update(
         INDEX_DIR=index_dir or default_index_dir(),
-        MAX_CONTENT_LENGTH=64 * 1024,  # the app only takes GETs: refuse big bodies early
+        MAX_CONTENT_LENGTH=64 * 1024,  # bodies are for POST/PUT /api/articles only (webapp.articles raises it)
         MAX_FORM_MEMORY_SIZE=64 * 1024,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
@@ -40,13 +45,18 @@ def create_app(index_dir: str | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from webapp.api import api
+    from webapp.articles import articles
     from webapp.assist import init_assist
+    from webapp.exports import exports
     from webapp.views import views
 
     app.register_blueprint(api)
+    app.register_blueprint(articles)
     app.register_blueprint(views)
+    app.register_blueprint(exports)
     _register_errors(app)
     init_rate_limit(app)  # off unless $TIMTIN_RATE_LIMIT (or config RATE_LIMIT) is set
+    init_auth(app)  # API keys; reading needs one only when $TIMTIN_PUBLIC_SEARCH=0
     init_assist(app)  # warms the diacritic model and the suggester in the background
 
     @app.after_request
@@ -70,7 +80,7 @@ def error_response(status: int, code: str, message: str, message_vi: str) -> tup
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
-               414: "uri_too_long", 431: "headers_too_large"}
+               414: "uri_too_long", 415: "unsupported_media_type", 431: "headers_too_large"}
 _HTTP_VI = {
     400: "Yêu cầu không hợp lệ.",
     404: "Không tìm thấy trang bạn yêu cầu. Có thể đường dẫn đã sai hoặc bài viết không còn nữa.",
@@ -83,6 +93,15 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ParamError)
     def _param(e: ParamError):
         return error_response(400, e.code, e.message, e.message_vi)
+
+    @app.errorhandler(AuthError)
+    def _auth(e: AuthError):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):  # refused writes are worth knowing about
+            logging.getLogger("timtin.writes").warning("%s %s refused (%d %s) for %s", request.method,
+                                                       request.path[:200], e.status, e.code, request.remote_addr)
+        resp, status = error_response(e.status, e.code, e.message, e.message_vi)
+        challenge = 'Bearer realm="timtin"' + (', error="insufficient_scope"' if e.status == 403 else "")
+        return resp, status, {"WWW-Authenticate": challenge, "Cache-Control": "no-store"}
 
     @app.errorhandler(IndexUnavailable)
     def _unavailable(e: IndexUnavailable):

@@ -30,8 +30,8 @@ def snapshot() -> IndexView:
         raise IndexUnavailable(str(exc)) from exc
 
 
-def run_search(req: SearchRequest) -> SearchResult:
-    """Search, with a "did you mean" suggestion for a query typed without diacritics."""
+def run_search(req: SearchRequest, suggest: bool = True) -> SearchResult:
+    """Search, with a "did you mean" suggestion for a query typed without diacritics (unless not ``suggest``)."""
     snapshot()  # raises IndexUnavailable with a clear message
     if req.highlight and req.reading is None:  # highlights follow the restored reading of the query
         req = replace(req, reading=assist().reading(req.q))
@@ -41,7 +41,8 @@ def run_search(req: SearchRequest) -> SearchResult:
     except ShardsUnavailable as exc:
         current_app.logger.error("search unavailable: %s", exc)
         raise IndexUnavailable(str(exc)) from exc
-    result.suggestion = assist().suggestion(req.q)
+    if suggest:
+        result.suggestion = assist().suggestion(req.q)
     return result
 
 

@@ -15,6 +15,14 @@ request (only for idle keep-alive connections) and no limits on the request line
   one over ``limit_request_field_size`` bytes gets ``431``, a declared or chunked body over
   ``max_body`` bytes gets ``413``; each a JSON error with ``Connection: close``.  Malformed
   requests get a JSON ``400``.
+* **Bigger bodies where the app takes them.** ``POST``/``PUT`` to a path under one of
+  ``large_body_paths`` (the write API) may send up to ``max_large_body`` bytes.  A declared body
+  (``Content-Length``) extends that request's deadline by one second per ``body_rate`` bytes, so a
+  10 MiB upload at 256 KiB/s still arrives, while the deadline stays bounded (10 s + 40 s at most).
+  The body itself is read in the event loop before the app runs (``webapp.server.BufferedBody``), so
+  a slow upload costs a socket and its bytes, never a worker thread.
+* **Busy.**  Over uvicorn's ``limit_concurrency`` (gunicorn's ``worker_connections``) a request gets
+  uvicorn's ``503``, here as the usual JSON error (``server_busy``) rather than plain text.
 
 The limits are class attributes; ``webapp.server`` makes a subclass with the configured values.
 """
@@ -23,8 +31,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+BUSY_BODY = json.dumps({"error": {"code": "server_busy",
+                                  "message": "The server is busy; try again in a moment."}}).encode()
+
+
+async def server_busy(scope: Any, receive: Any, send: Any) -> None:
+    """uvicorn's answer over its concurrency limit (``service_unavailable``), as a JSON error."""
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(BUSY_BODY)).encode()),
+        (b"retry-after", b"1"), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": BUSY_BODY, "more_body": False})
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -35,6 +56,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     limit_request_fields: int = 50
     limit_request_field_size: int = 8190
     max_body: int = 64 * 1024
+    large_body_paths: tuple[bytes, ...] = ()  # POST/PUT to these paths (or below them) may send ...
+    max_large_body: int = 0  # ... up to this many bytes
+    body_rate: int = 256 * 1024  # bytes per second of a declared body added to the read deadline
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -45,6 +69,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._line_len = 0
         self._head_bytes = 0
         self._body_bytes = 0
+        self._body_limit = self.max_body
         self._served = 0  # requests read whole on this connection
         self._stopping = False
         self._start_request()
@@ -77,7 +102,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         else:
             self.transport.close()  # the app is answering a request whose body never came: stop
 
+    def _extend_deadline(self, seconds: float) -> None:
+        """Give the request ``seconds`` more (for a body of known size); never shortens it."""
+        if self._deadline is None or seconds <= 0.05:
+            return
+        when = self._deadline.when() + seconds
+        self._deadline.cancel()
+        self._deadline = self.loop.call_at(when, self._read_timed_out)
+
     # -- size limits ----------------------------------------------------------------------------
+
+    def _limit_for(self, method: bytes, url: bytes) -> int:
+        """The body limit of a request: ``max_large_body`` for POST/PUT under ``large_body_paths``."""
+        if method in (b"POST", b"PUT") and self.max_large_body > self.max_body:
+            path = url.split(b"?", 1)[0]
+            if any(path == p or path.startswith(p + b"/") for p in self.large_body_paths):
+                return self.max_large_body
+        return self.max_body
 
     def _head_limits(self, data: bytes) -> tuple[int, str, str] | None:
         """Scan head bytes; the error to send when a limit is exceeded, else None."""
@@ -170,10 +211,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head = False
         if self.transport.is_closing():
             return
+        self._body_limit = self._limit_for(self.parser.get_method(), self.url)
         length = next((v for n, v in self.headers if n == b"content-length"), b"0")
-        if length.strip().isdigit() and int(length) > self.max_body:
-            self._reject(413, "request_too_large", f"The request body is larger than {self.max_body} bytes.")
-            return
+        if length.strip().isdigit():
+            if int(length) > self._body_limit:
+                self._reject(413, "request_too_large", f"The request body is larger than {self._body_limit} bytes.")
+                return
+            self._extend_deadline(int(length) / self.body_rate)
         super().on_headers_complete()
         if self._stopping and self.cycle is not None:
             self.cycle.keep_alive = False  # the server is stopping: answer, then close
@@ -182,10 +226,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         self._body_bytes += len(body)
-        if self._body_bytes > self.max_body:
-            self._reject(413, "request_too_large", f"The request body is larger than {self.max_body} bytes.")
+        if self._body_bytes > self._body_limit:
+            self._reject(413, "request_too_large", f"The request body is larger than {self._body_limit} bytes.")
             return
         super().on_body(body)
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        super()._start_asgi_task(cycle, server_busy if app is service_unavailable else app)
 
     def on_message_complete(self) -> None:
         self._cancel_deadline()

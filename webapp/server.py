@@ -26,11 +26,13 @@ from uvicorn_worker import UvicornWorker
 from indexer.shard.manifest import shard_dirs
 from indexer.store.index import open_index
 from webapp import create_app
+from webapp.articles import MAX_WRITE_BODY, WRITE_PATH
 from webapp.httpguard import GuardedHttpToolsProtocol
 
 READ_TIMEOUT = 10.0  # seconds for a whole request (line, headers, body) to arrive
-MAX_BODY = 64 * 1024  # the app only serves GET; Flask's MAX_CONTENT_LENGTH is the same
+MAX_BODY = 64 * 1024  # requests other than writes; Flask's MAX_CONTENT_LENGTH is the same
 ACCESS_LOGGER = "gunicorn.access"
+WRITES_LOGGER = "timtin.writes"
 
 
 def default_workers() -> int:
@@ -60,6 +62,8 @@ class TimtinWorker(UvicornWorker):
             "limit_request_fields": cfg.limit_request_fields,
             "limit_request_field_size": cfg.limit_request_field_size,
             "max_body": MAX_BODY,
+            "large_body_paths": (WRITE_PATH.encode(),),  # POST/PUT /api/articles[/{id}]
+            "max_large_body": MAX_WRITE_BODY,
         })
         self.config.limit_concurrency = cfg.worker_connections  # beyond: 503, not an unbounded queue
         self.config.timeout_graceful_shutdown = cfg.graceful_timeout
@@ -67,6 +71,41 @@ class TimtinWorker(UvicornWorker):
 
 def _printable(text: str) -> str:
     return "".join(c if c.isprintable() and c != '"' else f"\\x{ord(c):02x}" for c in text)
+
+
+class BufferedBody:
+    """ASGI middleware: read the whole request body in the event loop, then run the (WSGI) app.
+
+    a2wsgi hands the body to the app's thread as it arrives, so a client trickling a large body
+    would hold a worker thread for as long as it likes.  Here the body is collected first (the
+    protocol bounds its size and the time it may take), and the app gets it in one message.
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left before its body was whole: nothing to answer
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()  # then: the disconnect, when it comes
+
+        await self.app(scope, replay, send)
 
 
 class AccessLog:
@@ -170,11 +209,16 @@ class TimtinServer(BaseApplication):
 
     def load(self) -> Any:
         wsgi = cast(Any, self.load_wsgi())  # a Flask app is a WSGI callable; a2wsgi's stub asks for a narrower type
-        return AccessLog(WSGIMiddleware(wsgi, workers=self.cfg.threads), logging.getLogger(ACCESS_LOGGER))
+        return AccessLog(BufferedBody(WSGIMiddleware(wsgi, workers=self.cfg.threads)),
+                         logging.getLogger(ACCESS_LOGGER))
 
     def load_wsgi(self) -> Flask:
         app = create_app(self.index_dir)
         app.debug = False  # never the debugger in production, whatever FLASK_DEBUG says
+        writes_log = logging.getLogger(WRITES_LOGGER)  # who wrote what, in gunicorn's error log
+        writes_log.handlers = logging.getLogger("gunicorn.error").handlers
+        writes_log.setLevel(logging.INFO)
+        writes_log.propagate = False
         if self.cluster:  # searches go to searcher actors on the Ray cluster (created by this worker)
             from indexer.cluster.runtime import connect
             from indexer.cluster.serving import ClusterSearch

@@ -12,9 +12,12 @@ from markupsafe import Markup
 from indexer.assist.related import related
 from indexer.config import VN_TZ
 from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, highlight, parse_query
+from indexer.text.clean import display_title
+from indexer.text.names import display_name
 from webapp.assist import assist
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
-from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, parse_search_args
+from webapp.timeline import build_timeline
+from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, search_request
 
 views = Blueprint("views", __name__)
 
@@ -55,6 +58,15 @@ def vn_date(value: str | None, with_time: bool = False) -> str:
     return text
 
 
+views.add_app_template_filter(display_title, "display_title")
+
+
+@views.app_template_filter("longest_word")
+def longest_word(text: str) -> int:
+    """Characters in the longest word of ``text`` (a facet value that long may break inside it)."""
+    return max((len(w) for w in text.split()), default=0)
+
+
 @views.app_template_filter("iso_date")
 def iso_date(value: str | None) -> str:
     when = _published(value)
@@ -90,10 +102,11 @@ class Facet:
 def _facets(result: SearchResult, req: SearchRequest) -> list[Facet]:
     out = []
     for name in FACET_FIELDS:
-        selected = getattr(req, name)
+        selected = list(dict.fromkeys(display_name(name, v) for v in getattr(req, name)))  # either form
         counts = {f["value"]: f["count"] for f in result.facets.get(name, [])}
-        values = [(v, c, v in selected) for v, c in counts.items()]
-        values += [(v, 0, True) for v in selected if v not in counts]  # keep them uncheckable
+        values = [(v, c, display_name(name, v) in selected) for v, c in counts.items()]
+        shown = {display_name(name, v) for v in counts}
+        values += [(v, 0, True) for v in selected if v not in shown]  # keep them uncheckable
         if values:
             out.append(Facet(name, FACET_LABELS[name], values))
     return out
@@ -130,6 +143,14 @@ class Links:
     def sort(self, key: str) -> str:
         return self.url(sort=key if key != "relevance" else None)
 
+    def feed(self) -> str:
+        """The Atom feed of this query and its filters (always newest first)."""
+        return "/feed.atom?" + urlencode(self.params(sort=None, per_page=None))
+
+    def export(self, extension: str) -> str:
+        """The whole result list (up to 10,000) as a file: ``csv`` or ``jsonl``."""
+        return f"/search.{extension}?" + urlencode(self.params(per_page=None))
+
     def unfiltered(self) -> str:
         return self.url(**{name: [] for name in FACET_FIELDS}, **{"from": None, "to": None})
 
@@ -152,21 +173,22 @@ def index() -> tuple[str, int] | str:
         q = parse_query_text(request.args)
     except ParamError as e:
         return render_template("index.html", q="", error=e.message_vi, examples=EXAMPLES), 400
-    if not q:
-        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     try:
-        req = parse_search_args(request.args, indexed_regions)
+        req = search_request(q, request.args, indexed_regions)  # without a query too: the contract is one
     except ParamError as e:
         return render_template("index.html", q=q, error=e.message_vi, examples=EXAMPLES), 400
+    if not q:
+        return render_template("index.html", q="", examples=EXAMPLES, documents=snapshot().doc_count)
     result = run_search(req)
     last = max(1, min(-(-result.total // req.per_page), MAX_RESULTS_DEPTH // req.per_page))
     filtered = any(getattr(req, n) for n in FACET_FIELDS) or bool(req.date_from or req.date_to)
     hits = [{"hit": h, "external": is_web_url(h.url), "host": host_of(h.url) if is_web_url(h.url) else "",
              "local": "/articles/" + _quote_id(h.id) + "?" + urlencode({"q": q})} for h in result.hits]
+    links = Links(req)
     return render_template(
         "index.html", q=q, req=req, result=result, hits=hits, facets=_facets(result, req),
-        links=Links(req), pages=_pages(req.page, last), last_page=last, filtered=filtered,
-        sorts=SORT_LABELS, examples=EXAMPLES)
+        links=links, pages=_pages(req.page, last), last_page=last, filtered=filtered,
+        sorts=SORT_LABELS, examples=EXAMPLES, timeline=build_timeline(result, req, links.url))
 
 
 def _quote_id(article_id: str) -> str:

@@ -22,6 +22,7 @@ from indexer.analysis import pair_key, syllables
 from indexer.schema import EXACT, PAIRS, TEXT_PARTS
 from indexer.search import CorpusStats, Ranking, bm25
 from indexer.store.engine import Snapshot
+from indexer.text.clean import display_title
 from indexer.text.regions import find_region_mentions
 
 WORDS = 12  # distinctive words taken from the article
@@ -114,7 +115,7 @@ def _related(snaps: list[Snapshot], home: Snapshot, article_id: str, limit: int)
         if title_key in seen:  # the same story published twice
             continue
         seen.add(title_key)
-        out.append({"id": f["id"], "title": f.get("title", ""), "url": f.get("url", ""),
+        out.append({"id": f["id"], "title": display_title(f.get("title", "")), "url": f.get("url", ""),
                     "source": f.get("source", ""), "published": f.get("published") or None})
         if len(out) == limit:
             break

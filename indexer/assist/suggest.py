@@ -30,6 +30,7 @@ import numpy as np
 from indexer.analysis import fold, syllables
 from indexer.assist.cache import IndexCache
 from indexer.assist.ngrams import BITS, MAX_ID, NOCASE, SEP_SENTENCE, TITLE, UPPER, WordEncoder, find_sorted
+from indexer.text.clean import display_title
 
 SUGGEST_FILE = "suggest.pkl"
 MAX_PREFIX_CHARS = 400  # longer prefixes cannot match a candidate: answered with [] at once
@@ -233,7 +234,7 @@ class Suggester:
                 words = self._title_words[t][start:]
                 tier = 0 if not accented or _agrees(typed, words, partial) else 1
                 title, doc_id = self.titles[t]
-                titles.append(((tier, start != 0, t), {"text": title, "kind": "title", "id": doc_id}))
+                titles.append(((tier, start != 0, t), {"text": display_title(title), "kind": "title", "id": doc_id}))
         phrases.sort(key=lambda p: p[0])
         titles.sort(key=lambda p: p[0])
         n_titles = min(len(titles), max(1, limit // 3) if phrases else limit)

@@ -26,12 +26,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import ray
 from ray.exceptions import GetTimeoutError, RayError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from indexer.cluster.runtime import alive_nodes
 from indexer.search import CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.search.ties import article_ids
 from indexer.shard.coordinator import search_sharded
 from indexer.shard.manifest import shard_dirs
 from indexer.shard.scatter import ShardPart, ShardStats, shard_candidates, shard_hits, shard_stats
@@ -92,6 +94,9 @@ class ShardSearcher:
     def hits(self, generation: int, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
         return shard_hits(self.at(generation), picks, req)
 
+    def ids(self, generation: int, docnums: list[int]) -> list[str]:
+        return article_ids(self.at(generation), np.asarray(docnums, dtype=np.int64))
+
 
 class RayShard:
     """A ``ShardClient`` for one query: one replica of the shard (another one if it fails)."""
@@ -123,6 +128,9 @@ class RayShard:
 
     def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
         return self._call("hits", self.generation, picks, req)
+
+    def ids(self, docnums: list[int]) -> list[str]:
+        return self._call("ids", self.generation, docnums)
 
 
 class ClusterSearch:

@@ -1,6 +1,7 @@
 """Read articles from files and folders: ``.txt`` (seed format), ``.jsonl``, ``.jsonl.gz``, ``.json``, ``.csv``.
 
 The formats are one table, :data:`FORMATS` (suffix, reader, record count for progress bars).
+:func:`read_body` reads the write API's request bodies (JSON or NDJSON) with the same readers.
 
 ``read_articles`` never raises for bad input: every record or file it cannot ingest becomes a
 :class:`~indexer.models.Problem` (``FILE:LINE: reason``, line 0 for the whole file), yielded in file
@@ -13,6 +14,10 @@ Decisions worth knowing:
   costs only that line.  Text that looks like legacy TCVN3/VNI Vietnamese (see :mod:`indexer.text.legacy`)
   is converted when confident, otherwise reported as ``looks like TCVN3/VNI legacy encoding``.
 * Every field is NFC-normalised, stripped, has NUL removed and ``\\r\\n`` turned into ``\\n``.
+  Title, lead, body and author are cleaned of HTML (:func:`indexer.text.clean.clean_markup`: tags
+  removed, character references such as ``&gt;`` decoded), for display and search alike; a required
+  field left empty by that is a problem.  Sources and categories get their display names
+  (:mod:`indexer.text.names`: "vnexpress.net" → "VnExpress", "ThoiSu" → "Thời sự").
 * A record with a missing, empty or non-string ``id``/``title``/``body``, or a non-string optional
   field, is a problem.  Numeric JSON ids are accepted as strings.  An unparseable ``published``
   string is dropped silently (``published=None``).
@@ -39,7 +44,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from indexer.models import Article, Problem
+from indexer.text.clean import clean_markup
 from indexer.text.legacy import LEGACY_NAMES, assess_legacy, convert_legacy
+from indexer.text.names import category_name, source_name
 
 __all__ = [
     "FORMATS",
@@ -50,6 +57,7 @@ __all__ = [
     "iter_files",
     "parse_published",
     "read_articles",
+    "read_body",
     "read_files",
 ]
 
@@ -61,6 +69,7 @@ _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, cod
 REQUIRED_FIELDS = ("id", "title", "body")
 OPTIONAL_FIELDS = ("lead", "url", "source", "category", "author")
 _LEGACY_FIELDS = ("title", "lead", "body", "source", "category", "author")
+_MARKUP_FIELDS = {"title": True, "lead": False, "body": False, "author": True}  # cleaned of HTML; True: one line
 
 BYLINE_MAX_CHARS = 40
 BYLINE_MAX_WORDS = 6
@@ -224,9 +233,10 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
             value = str(value)
         if not isinstance(value, str):
             return f"field {name!r} must be a string, not {_type_name(value)}"
-        value = _clean(value)
+        cleaned = _clean(value)
+        value = clean_markup(cleaned, one_line=_MARKUP_FIELDS[name]) if name in _MARKUP_FIELDS else cleaned
         if not value:
-            return f"empty {name!r}"
+            return f"empty {name!r}" + (" once HTML markup is removed" if cleaned else "")
         fields[name] = value
     for name in OPTIONAL_FIELDS:
         value = obj.get(name)
@@ -234,7 +244,10 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
             continue
         if not isinstance(value, str):
             return f"field {name!r} must be a string, not {_type_name(value)}"
-        fields[name] = _clean(value)
+        value = _clean(value)
+        if name in _MARKUP_FIELDS:
+            value = clean_markup(value, one_line=_MARKUP_FIELDS[name])
+        fields[name] = value
     published = None
     raw_date = obj.get("published")
     if raw_date is not None:
@@ -251,6 +264,10 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
         for name in _LEGACY_FIELDS:
             if name in fields:
                 fields[name] = convert_legacy(fields[name], enc)
+    if fields.get("source"):
+        fields["source"] = source_name(fields["source"])
+    if fields.get("category"):
+        fields["category"] = category_name(fields["category"])
     return Article(fields["id"], fields["title"], fields["body"], published=published,
                    **{name: fields[name] for name in OPTIONAL_FIELDS if name in fields})  # type: ignore[arg-type]
 
@@ -258,8 +275,9 @@ def _make_article(obj: dict[str, Any]) -> Article | str:
 class _Reader:
     """State for one ``read_articles`` call: duplicate tracking across files."""
 
-    def __init__(self) -> None:
+    def __init__(self, fill_id: str | None = None) -> None:
         self.first_seen: dict[str, _Location] = {}
+        self.fill_id = fill_id  # the id of records that give none (an HTTP PUT names it in its path)
 
     def emit(self, file: str, line: int, record: Article | str) -> _Item:
         if isinstance(record, str):
@@ -273,6 +291,8 @@ class _Reader:
     def record(self, file: str, line: int, obj: object) -> _Item:
         if not isinstance(obj, dict):
             return Problem(file, line, f"record is not a JSON object (got {_json_type(obj)})")
+        if self.fill_id is not None and "id" not in obj:
+            obj = {**obj, "id": self.fill_id}
         return self.emit(file, line, _make_article(obj))
 
     # ---- formats
@@ -340,29 +360,36 @@ class _Reader:
 
     def read_jsonl(self, path: Path, name: str, gz: bool) -> Iterator[_Item]:
         """One JSON object per line, streamed (gzip-compressed when ``gz``)."""
-        lineno = 0
         try:
             with _open_binary(path, gz) as fh:
-                raw = fh.readline(MAX_LINE_BYTES + 1)
-                if raw.startswith(_WIDE_BOMS):  # UTF-16/32: decode the whole file at once
-                    text, problem = _decode(raw + _read_limited(fh, MAX_FILE_BYTES))
-                    if problem:
-                        yield Problem(name, 0, problem)
-                        return
-                    for lineno, line in enumerate(text.split("\n"), 1):
-                        if line.strip():
-                            yield self.jsonl_line(name, lineno, line)
+                yield from self.read_jsonl_stream(fh, name)
+        except OSError as exc:  # opening the file
+            yield Problem(name, 0, _os_reason(exc))
+
+    def read_jsonl_stream(self, fh: BinaryIO | io.BufferedIOBase, name: str) -> Iterator[_Item]:
+        """One JSON object per line from an open binary stream, decoded line by line."""
+        lineno = 0
+        try:
+            raw = fh.readline(MAX_LINE_BYTES + 1)
+            if raw.startswith(_WIDE_BOMS):  # UTF-16/32: decode the whole file at once
+                text, problem = _decode(raw + _read_limited(fh, MAX_FILE_BYTES))
+                if problem:
+                    yield Problem(name, 0, problem)
                     return
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-                while raw:
-                    lineno += 1
-                    if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                        while (chunk := fh.readline(_CHUNK)) and not chunk.endswith(b"\n"):
-                            pass
-                        yield Problem(name, lineno, f"line longer than {MAX_LINE_BYTES >> 20} MiB")
-                    elif raw.strip():
-                        yield self.jsonl_bytes(name, lineno, raw)
-                    raw = fh.readline(MAX_LINE_BYTES + 1)
+                for lineno, line in enumerate(text.split("\n"), 1):
+                    if line.strip():
+                        yield self.jsonl_line(name, lineno, line)
+                return
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+            while raw:
+                lineno += 1
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while (chunk := fh.readline(_CHUNK)) and not chunk.endswith(b"\n"):
+                        pass
+                    yield Problem(name, lineno, f"line longer than {MAX_LINE_BYTES >> 20} MiB")
+                elif raw.strip():
+                    yield self.jsonl_bytes(name, lineno, raw)
+                raw = fh.readline(MAX_LINE_BYTES + 1)
         except _TooLarge as exc:
             yield Problem(name, 0, str(exc))
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -400,18 +427,23 @@ class _Reader:
 
     def read_json(self, text: str, name: str) -> Iterator[_Item]:
         """A JSON array of objects, or an object with an ``"articles"`` array."""
+        for _item, record in self.read_json_items(text, name):
+            yield record
+
+    def read_json_items(self, text: str, name: str) -> Iterator[tuple[int | None, _Item]]:
+        """``read_json`` with each record's 1-based position in the array (None for a syntax problem)."""
         scanner = _JsonArticles(text)
         try:
-            for lineno, obj in scanner:
-                yield self.record(name, lineno, obj)
+            for item, (lineno, obj) in enumerate(scanner, 1):
+                yield item, self.record(name, lineno, obj)
         except json.JSONDecodeError as exc:
-            yield Problem(name, exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+            yield None, Problem(name, exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
         except RecursionError:
-            yield Problem(name, scanner.line, "malformed JSON: nested too deeply")
+            yield None, Problem(name, scanner.line, "malformed JSON: nested too deeply")
         except _JsonShape as exc:
-            yield Problem(name, exc.line, str(exc))
+            yield None, Problem(name, exc.line, str(exc))
         except (ValueError, MemoryError) as exc:
-            yield Problem(name, scanner.line, f"malformed JSON: {type(exc).__name__}")
+            yield None, Problem(name, scanner.line, f"malformed JSON: {type(exc).__name__}")
 
     def read_csv(self, text: str, name: str) -> Iterator[_Item]:
         """A header row naming the fields, then one article per row."""
@@ -702,3 +734,38 @@ def count_records(paths: list[str | Path]) -> int:
         except (OSError, EOFError, zlib.error):
             continue
     return total
+
+
+def read_body(data: bytes, *, ndjson: bool, name: str = "body",
+              fill_id: str | None = None) -> Iterator[tuple[int | None, Article | Problem]]:
+    """Articles and Problems from an HTTP request body, read exactly as the files are.
+
+    ``ndjson``: one JSON object per line, as a ``.jsonl`` file (each line decoded on its own, so a
+    legacy-encoded line costs only itself).  Otherwise the body is decoded as a whole file is and
+    holds one article object, a JSON array of them, or an object with an ``"articles"`` array (as
+    ``.json`` files).  Yields ``(item, record)``: ``item`` is the record's 1-based position in a JSON
+    array (1 for a lone object); None for NDJSON (its line says it), for a problem with the whole
+    body (``line`` 0) and for a syntax error (which ends the body).
+    """
+    reader = _Reader(fill_id)
+    if ndjson:
+        for record in reader.read_jsonl_stream(io.BytesIO(data), name):
+            yield None, record
+        return
+    text, problem = _decode(data)
+    if problem:
+        yield None, Problem(name, 0, problem)
+        return
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text.lstrip(" \t\r\n").startswith("{"):  # one article, or {"articles": [...]}
+        line = 1 + text[: len(text) - len(text.lstrip())].count("\n")
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError, MemoryError):
+            yield None, reader.jsonl_line(name, line, text)  # the syntax error, as a .jsonl line reports it
+            return
+        if not (isinstance(obj, dict) and "articles" in obj):
+            yield 1, reader.record(name, line, obj)
+            return
+    yield from reader.read_json_items(text, name)

@@ -19,6 +19,7 @@ import numpy as np
 
 from indexer.analysis import Term, concept_words, pair_key, split_codes, syllables
 from indexer.schema import EXACT, FOLDED, PAIRS, TEXT_PARTS
+from indexer.search.ties import article_ids, tie_order
 from indexer.store.engine import Snapshot
 
 ENV_PREFIX = "TIMTIN_RANK_"
@@ -244,5 +245,5 @@ def rerank_titles(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: li
     if not len(docs) or not words:
         return docs, score[docs]
     new = score[docs].astype(np.float64) + title_bonuses(snap, docs, words, rank, breaks)
-    order = np.lexsort((docs, -new))
+    order = tie_order(-new, lambda pos: article_ids(snap, docs[pos]))
     return docs[order], new[order].astype(np.float32)

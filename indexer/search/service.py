@@ -17,15 +17,18 @@ import numpy as np
 from indexer.config import default_index_dir
 from indexer.fields import HIT_FIELDS, JSON_FIELDS
 from indexer.schema import NO_DATE
-from indexer.search.filters import FACET_FIELDS, facets, filters
+from indexer.search.filters import facets, filters, no_facets
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import match
 from indexer.search.query import parse_query
 from indexer.search.ranking import Ranking, rerank_titles
+from indexer.search.ties import article_ids, tie_order
 from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
+from indexer.text.clean import display_title
 
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = 100  # results per page of the API and the search page
+MAX_HITS = 10_000  # results one search can return at once (an export's per_page); deeper ones are never served
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -94,22 +97,26 @@ class SearchResult:
         return out
 
 
-def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True) -> np.ndarray:
+def _top(order_key: np.ndarray, candidates: np.ndarray, k: int, descending: bool = True,
+         snap: Snapshot | None = None) -> np.ndarray:
+    """The ``k`` best ``candidates`` by ``order_key``; equal keys by article id when ``snap`` is given."""
     if k <= 0 or not len(candidates):
         return candidates[:0]
     keys = order_key[candidates]
     if descending:
         keys = -keys
-    if k < len(candidates):
-        part = np.argpartition(keys, k - 1)[:k]
+    if k < len(candidates):  # the k best, and every candidate tied with the k-th
+        part = np.flatnonzero(keys <= keys[np.argpartition(keys, k - 1)[k - 1]])
     else:
         part = np.arange(len(candidates))
-    order = part[np.lexsort((candidates[part], keys[part]))]
-    return candidates[order]
+    docs = candidates[part]
+    ids_of = None if snap is None else (lambda pos: article_ids(snap, docs[pos]))
+    return docs[tie_order(keys[part], ids_of, limit=k)][:k]
 
 
 def _hit(snap: Snapshot, docnum: int, score: float, wanted: Wanted, with_html: bool) -> Hit:
-    stored = snap.searcher.stored_fields(docnum)
+    stored = dict(snap.searcher.stored_fields(docnum))
+    stored["title"] = display_title(stored.get("title", ""))  # the full title is searched, a long one shown cut
     if with_html:
         lead, body = stored.get("lead", ""), stored.get("body", "")
         title_html = highlight(stored.get("title", ""), wanted)
@@ -135,23 +142,23 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     rank = rank or Ranking.from_env()
     snap = get_engine(index_dir).snapshot()
     parsed = parse_query(req.q)
-    per_page = max(1, min(req.per_page, MAX_PER_PAGE))
+    per_page = max(1, min(req.per_page, MAX_HITS))
     page = max(1, req.page)
     if parsed.empty or snap.size == 0:
         return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
-                            {f: [] for f in FACET_FIELDS})
+                            no_facets())
     m = match(snap, parsed, rank)
     final = m.matched & filters(snap, req)
     candidates = np.flatnonzero(final)
     k = page * per_page
     if req.sort == "newest":
-        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k)
+        docs = _top(snap.published.astype(np.float64) * 1e3 + m.score, candidates, k, snap=snap)
     elif req.sort == "oldest":
         docs = _top(np.where(snap.published == NO_DATE, np.inf, snap.published), candidates, k,
-                    descending=False)
+                    descending=False, snap=snap)
     else:
         # the same top articles are re-ranked whatever the page, so pages never overlap
-        top = _top(m.score, candidates, max(k, rank.rerank_depth))
+        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
         depth = min(len(top), rank.rerank_depth)
         head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank,
                                      parsed.pair_breaks())
@@ -160,6 +167,6 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     docs = docs[(page - 1) * per_page :]
     wanted = Wanted.of(parsed.words(), parsed.runs(), req.reading)
     hits = [_hit(snap, int(d), float(m.score[d]), wanted, req.highlight) for d in docs]
-    facet_counts = facets(snap, req, m.matched) if req.facets else {f: [] for f in FACET_FIELDS}
+    facet_counts = facets(snap, req, m.matched) if req.facets else no_facets()
     took = (time.perf_counter() - started) * 1000
     return SearchResult(req.q, len(candidates), page, per_page, took, hits, facet_counts, m.relaxed)

@@ -4,8 +4,8 @@ The merge gives what one index holding all the articles gives: candidates ordere
 corpus-wide scores, the title re-ranking applied to the merged top ``rerank_depth`` (each shard
 computed the bonus of its own top ``rerank_depth``, which holds every article of the merged top
 that is on it), pages cut from the merged order, totals and facet counts summed.  Articles with
-equal scores (or equal dates in the date sorts) are ordered by shard, then by their order in the
-shard, where one index orders them by indexing order: the only way the two can differ.
+equal scores (or equal dates in the date sorts) are ordered by article id, in one index as in shards
+(``indexer.search.ties``): the ids of tied candidates from different shards are asked of their shards.
 
 ``ShardClient`` is what a shard must answer; ``LocalShard`` answers in this process over a
 snapshot, Ray actors (``indexer.cluster``) over the network.  A client that raises (or times
@@ -22,6 +22,8 @@ from typing import Protocol
 import numpy as np
 
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
+from indexer.search.filters import MONTH, no_facets
+from indexer.search.ties import IdsOf, article_ids, tie_order
 from indexer.shard.scatter import (
     ShardPart,
     ShardStats,
@@ -50,6 +52,8 @@ class ShardClient(Protocol):
 
     def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]: ...
 
+    def ids(self, docnums: list[int]) -> list[str]: ...
+
 
 class LocalShard:
     """A shard searched in this process, over one snapshot (the same for every round of a query)."""
@@ -66,19 +70,21 @@ class LocalShard:
     def hits(self, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
         return shard_hits(self.snap, picks, req)
 
+    def ids(self, docnums: list[int]) -> list[str]:
+        return article_ids(self.snap, np.asarray(docnums, dtype=np.int64))
+
 
 _EMPTY = np.zeros(0)  # what np.concatenate gets when no shard answered
 
 
 def _empty(req: SearchRequest, started: float) -> SearchResult:
     page, per_page = page_bounds(req)
-    return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [],
-                        {f: [] for f in FACET_FIELDS})
+    return SearchResult(req.q, 0, page, per_page, (time.perf_counter() - started) * 1000, [], no_facets())
 
 
-def _order(shard: np.ndarray, docnum: np.ndarray, key: np.ndarray, descending: bool) -> np.ndarray:
-    """Indices sorting by key (ties: shard, then docnum)."""
-    return np.lexsort((docnum, shard, -key if descending else key))
+def _order(key: np.ndarray, descending: bool, ids_of: IdsOf, limit: int) -> np.ndarray:
+    """Indices sorting by key, ties by article id (exact for the first ``limit``)."""
+    return tie_order(-key if descending else key, ids_of, limit)
 
 
 def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ranking | None = None) -> SearchResult:
@@ -124,18 +130,32 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
     key = np.concatenate([p.keys for p in kept.values()] or [_EMPTY]).astype(np.float64)
     bonus = np.concatenate([np.concatenate([p.bonus, np.full(len(p.docnums) - len(p.bonus), np.nan)])
                             for p in kept.values()] or [_EMPTY]).astype(np.float64)
+
+    def ids_of(positions: np.ndarray) -> list[str]:
+        """Article ids of merged candidates, asked of their shards ("" if a shard fails)."""
+        out = [""] * len(positions)
+        wanted: dict[int, list[int]] = {}
+        for j, pos in enumerate(positions):
+            wanted.setdefault(int(shard[pos]), []).append(j)
+        for i, js in wanted.items():
+            got = ask(i, clients[i].ids, [int(docnum[positions[j]]) for j in js])
+            for j, article_id in zip(js, got or []):
+                out[j] = article_id
+        return out
+
     if req.sort in ("newest", "oldest"):
-        order = _order(shard, docnum, key, descending=req.sort == "newest")[:k]
+        order = _order(key, req.sort == "newest", ids_of, k)[:k]
         final = score[order]
     else:
-        order = _order(shard, docnum, key, descending=True)[: max(k, rank.rerank_depth)]
+        need = max(k, rank.rerank_depth)
+        order = _order(key, True, ids_of, need)[:need]
         depth = min(len(order), rank.rerank_depth)
         head = order[:depth]
         final = score[order].copy()
         words = parsed.typed_words()
         if depth and words:
             new = score[head].astype(np.float64) + bonus[head]
-            reorder = np.lexsort((docnum[head], shard[head], -new))
+            reorder = tie_order(-new, lambda pos: ids_of(head[pos]))
             order = np.concatenate([head[reorder], order[depth:]])
             final = np.concatenate([new[reorder].astype(np.float32), final[depth:]])
         order, final = order[:k], final[:k]
@@ -150,7 +170,7 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         if got is not None:
             for (pos, _), hit in zip(picks, got):
                 hits[pos] = hit
-    facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else {f: [] for f in FACET_FIELDS}
+    facets = _merge_facets([p.facets for p in kept.values()]) if req.facets else no_facets()
     result = SearchResult(req.q, sum(p.total for p in kept.values()), page, per_page,
                           (time.perf_counter() - started) * 1000, [h for h in hits if h is not None], facets,
                           relaxed)
@@ -169,6 +189,11 @@ def _merge_facets(parts: list[dict[str, dict[str, int]]]) -> dict[str, list[dict
                 counts[value] = counts.get(value, 0) + c
         order = sorted(counts, key=lambda v: (-counts[v], v))
         out[name] = [{"value": v, "count": counts[v]} for v in order[:FACET_TOP] if counts[v]]
+    months: dict[str, int] = {}
+    for p in parts:  # every month, oldest first (as one index counts them)
+        for value, c in p.get(MONTH, {}).items():
+            months[value] = months.get(value, 0) + c
+    out[MONTH] = [{"value": v, "count": months[v]} for v in sorted(months)]
     return out
 
 

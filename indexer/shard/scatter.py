@@ -34,7 +34,7 @@ from indexer.search.highlight import Wanted
 from indexer.search.matching import match
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
-from indexer.search.service import MAX_PER_PAGE, Hit, SearchRequest, _hit, _top
+from indexer.search.service import MAX_HITS, Hit, SearchRequest, _hit, _top
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -167,7 +167,7 @@ EMPTY_F64 = np.zeros(0, dtype=np.float64)
 
 def page_bounds(req: SearchRequest) -> tuple[int, int]:
     """(page, per_page) as search() clamps them."""
-    return max(1, req.page), max(1, min(req.per_page, MAX_PER_PAGE))
+    return max(1, req.page), max(1, min(req.per_page, MAX_HITS))
 
 
 def empty_part(relaxed: bool = False) -> ShardPart:
@@ -187,13 +187,13 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     bonus = EMPTY_F64
     if req.sort == "newest":
         key = snap.published.astype(np.float64) * 1e3 + m.score
-        top = _top(key, candidates, k)
+        top = _top(key, candidates, k, snap=snap)
     elif req.sort == "oldest":
         key = np.where(snap.published == NO_DATE, np.inf, snap.published)
-        top = _top(key, candidates, k, descending=False)
+        top = _top(key, candidates, k, descending=False, snap=snap)
     else:
         key = m.score
-        top = _top(m.score, candidates, max(k, rank.rerank_depth))
+        top = _top(m.score, candidates, max(k, rank.rerank_depth), snap=snap)
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
         if len(head) and words:

@@ -15,11 +15,9 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
-from whoosh.writing import SegmentWriter
-
 from indexer.models import Article, Problem
 from indexer.shard.manifest import Manifest, create_sharded, require_manifest, shard_dirs, shard_of
-from indexer.store.index import IndexStats, document_fields, open_index, open_writer, paused_gc
+from indexer.store.index import IndexStats, IndexWriter, document_fields, open_index, open_writer, paused_gc
 
 
 def _manifest(index_dir: str | Path, shards: int | None) -> Manifest:
@@ -47,7 +45,7 @@ def write_sharded(
     stats = IndexStats()
     seen: set[str] = set()
     with paused_gc(), ExitStack() as stack:
-        writers: dict[int, SegmentWriter] = {}  # opened on a shard's first article: other shards are not touched
+        writers: dict[int, IndexWriter] = {}  # opened on a shard's first article: other shards are not touched
         try:
             known = [stack.enter_context(ix.searcher()).reader() for ix in ixs]
             pending = 0
@@ -82,7 +80,7 @@ def write_sharded(
     return stats
 
 
-def _commit_all(writers: dict[int, SegmentWriter]) -> None:
+def _commit_all(writers: dict[int, IndexWriter]) -> None:
     """Commit every open shard writer (each commit is atomic for its shard)."""
     while writers:
         _, w = writers.popitem()

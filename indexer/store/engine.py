@@ -303,7 +303,10 @@ class Engine:
         segments: list[tuple[SegmentData, int]] = []
         fresh: dict[str, SegmentData] = {}
         for leaf, offset in reader.leaf_readers():
-            seg_id = leaf.segment().segment_id() if hasattr(leaf, "segment") else str(id(leaf))
+            segment = leaf.segment() if hasattr(leaf, "segment") else None
+            if segment is None and leaf.doc_count_all() == 0:
+                continue  # the EmptyReader of an index with no segment yet (nothing committed)
+            seg_id = segment.segment_id() if segment is not None else str(id(leaf))
             data = self._segments.get(seg_id)
             if data is None or data.size != leaf.doc_count_all():
                 data = SegmentData(leaf, f"{self.index_dir}:{seg_id}", self._whoosh_lock)

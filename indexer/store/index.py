@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeAlias
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
@@ -124,7 +125,10 @@ def document_fields(article: Article) -> dict:
 CODEC_OPTIONS = {"blocklimit": 1024, "compression": 0}
 
 
-def open_writer(ix: FileIndex, timeout: float, procs: int = 1) -> SegmentWriter:
+IndexWriter: TypeAlias = SegmentWriter  # what open_writer returns (for type hints outside indexer.store)
+
+
+def open_writer(ix: FileIndex, timeout: float, procs: int = 1) -> IndexWriter:
     """A writer with timtin's codec, waiting up to ``timeout`` seconds for the write lock."""
     deadline = time.monotonic() + timeout
     while True:
