@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,10 +168,6 @@ class Case:
     query: str
     check: Check
     why: str  # what a reader expects, in words
-
-
-def nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
 
 
 ETH = "\u00d0"  # Ð, the Icelandic eth, looks like Đ (U+0110)
