@@ -248,3 +248,18 @@ def test_a_query_already_right_gets_no_correction(speller, q: str) -> None:
 
     model, corrector = speller
     assert did_you_mean(model, corrector, q) is None
+
+
+def test_two_syllables_run_together_are_split_even_when_the_index_has_the_joined_form() -> None:
+    """"hanoi" occurs in real indexes (URLs, English names), yet "hà nội" is what a reader means."""
+    from indexer.assist.diacritics import DiacriticModel
+    from indexer.assist.spelling import SpellingCorrector, did_you_mean
+
+    model = DiacriticModel.build(NEWS * 3 + ["Hanoi Times đưa tin", "Báo Hanoi Times", "Trang hanoi"],
+                                 min_count=1)
+    corrector = SpellingCorrector(model)
+    assert corrector.known("hanoi")
+    got = did_you_mean(model, corrector, "hanoi")
+    assert got is not None and got.lower() == "hà nội"
+    got = did_you_mean(model, corrector, "hanoi mua lon")
+    assert got is not None and got.lower() == "hà nội mưa lớn"
