@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import pstats
@@ -89,11 +90,29 @@ def service_runner(index: str) -> Callable[[str], dict]:
     return get
 
 
+class GcTimer:
+    """CPU time spent in the garbage collector (``gc.callbacks``), and collections per generation."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._began
+            self.collections[info["generation"]] += 1
+
+
 def run_pass(get: Callable[[str], dict], paths: list[str], profile: cProfile.Profile | None = None
-             ) -> tuple[list[float], list[dict]]:
-    """CPU ms of each request, and the responses."""
+             ) -> tuple[list[float], list[dict], GcTimer]:
+    """CPU ms of each request, the responses, and the garbage collector's share."""
     cpu: list[float] = []
     out: list[dict] = []
+    timer = GcTimer()
+    gc.callbacks.append(timer)
     for path in paths:
         t0 = time.process_time()
         if profile is not None:
@@ -102,7 +121,8 @@ def run_pass(get: Callable[[str], dict], paths: list[str], profile: cProfile.Pro
         if profile is not None:
             profile.disable()
         cpu.append((time.process_time() - t0) * 1000)
-    return cpu, out
+    gc.callbacks.remove(timer)
+    return cpu, out, timer
 
 
 def pct(values: list[float], q: float) -> float:
@@ -110,13 +130,14 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))] if s else 0.0
 
 
-def summary(cpu: list[float], paths: list[str]) -> dict:
+def summary(cpu: list[float], paths: list[str], timer: GcTimer) -> dict:
     by_kind: dict[str, list[float]] = defaultdict(list)
     for c, p in zip(cpu, paths):
         by_kind[kind_of(p)].append(c)
     return {"requests": len(cpu), "cpu_ms_mean": round(sum(cpu) / len(cpu), 2),
             "p50": round(pct(cpu, 0.5), 2), "p95": round(pct(cpu, 0.95), 2), "p99": round(pct(cpu, 0.99), 2),
-            "by_kind_mean": {k: round(sum(v) / len(v), 2) for k, v in sorted(by_kind.items())}}
+            "by_kind_mean": {k: round(sum(v) / len(v), 2) for k, v in sorted(by_kind.items())},
+            "gc_ms_per_request": round(1000 * timer.seconds / len(cpu), 2), "gc_collections": timer.collections}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,12 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         paths = [p for p in paths if kind_of(p) == args.kind]
     setup = time.process_time()
     get = (app_runner if args.via == "app" else service_runner)(args.index)
-    report: dict = {"index": args.index, "via": args.via, "setup_cpu_s": round(time.process_time() - setup, 2)}
+    report: dict = {"index": args.index, "via": args.via, "setup_cpu_s": round(time.process_time() - setup, 2),
+                    "gc_threshold": gc.get_threshold(), "gc_tracked_objects": len(gc.get_objects())}
     texts: list[str] = []
     for name in ("cold", "warm"):
         prof = cProfile.Profile() if args.profile == name else None
-        cpu, out = run_pass(get, paths, prof)
-        report[name + (" (profiled)" if prof else "")] = summary(cpu, paths)
+        cpu, out, timer = run_pass(get, paths, prof)
+        report[name + (" (profiled)" if prof else "")] = summary(cpu, paths, timer)
         if name == "cold" and args.dump:
             with args.dump.open("w", encoding="utf-8") as f:
                 for path, resp in zip(paths, out):
