@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", choices=("cold", "warm"), help="run this pass under cProfile")
     ap.add_argument("--top", type=int, default=35, help="functions listed by the profile")
     ap.add_argument("--sort", default="tottime", help="cProfile sort key (tottime, cumulative)")
+    ap.add_argument("--callees", help="also list what the functions matching this name called")
     ap.add_argument("--kind", choices=("plain", "page2", "source", "newest"), help="replay only this kind")
     ap.add_argument("--dump", type=Path, help="write the cold pass's responses here (JSON lines)")
     args = ap.parse_args(argv)
@@ -174,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                     f.write(json.dumps({"path": path, "response": resp}, ensure_ascii=False, sort_keys=True) + "\n")
         if prof is not None:
             buf = io.StringIO()
-            pstats.Stats(prof, stream=buf).sort_stats(args.sort).print_stats(args.top)
+            stats = pstats.Stats(prof, stream=buf).sort_stats(args.sort)
+            stats.print_stats(args.top)
+            if args.callees:
+                stats.print_callees(args.callees)
             texts.append(buf.getvalue())
     print(json.dumps(report, indent=2, ensure_ascii=False))
     for t in texts:
