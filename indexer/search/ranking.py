@@ -180,6 +180,8 @@ class Scorer:
 
 def _in_order(query: list[str], title: list[str]) -> int:
     """Length of the longest common subsequence of two word lists."""
+    wanted = set(query)
+    title = [t for t in title if t in wanted]  # other words cannot be in it: the same length, less work
     prev = [0] * (len(title) + 1)
     for q in query:
         cur = [0]

@@ -212,6 +212,14 @@ class Snapshot:
             self._masks[cache_key] = got
         return got
 
+    def derived(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per snapshot for ``key``: values derived from its columns alone
+        (never from a query's results)."""
+        got = self._masks.get(("derived", key))
+        if got is None:
+            got = self._masks[("derived", key)] = (build(),)
+        return got[0]
+
     @property
     def lock(self) -> threading.RLock:
         return self.searcher.lock
