@@ -125,8 +125,10 @@ def bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: f
         avg_length = stats.avg_length
     idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     k1, b = rank.k1, rank.b
-    dl = snap.lengths(fieldname)[ids]
-    norm = k1 * (1.0 - b + b * dl / avg_length.get(fieldname, 1.0))
+    avg = avg_length.get(fieldname, 1.0)
+    # the length normalisation of every document, once per snapshot (elementwise: the same values)
+    norm = snap.derived(("bm25 norm", fieldname, k1, b, avg),
+                        lambda: k1 * (1.0 - b + b * snap.lengths(fieldname) / avg))[ids]
     score[ids] += (weight * idf * (k1 + 1.0)) * tf / (tf + norm)
     if present is not None:
         present[ids] = True
