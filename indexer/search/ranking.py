@@ -24,7 +24,7 @@ from indexer.search.ties import article_ids, tie_order
 from indexer.store.engine import Snapshot
 
 ENV_PREFIX = "TIMTIN_RANK_"
-# analysed titles kept per snapshot for the re-ranking (~1.5 KB each: ~30 MB per process at most);
+# analysed titles kept per snapshot for the re-ranking (~1.9 KB each: ~37 MB per process at most);
 # the top articles of frequent queries are re-ranked again and again
 TITLE_WORDS_KEPT = int(os.environ.get("TIMTIN_TITLE_CACHE", "20000"))
 
