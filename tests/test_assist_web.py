@@ -269,3 +269,29 @@ def test_related_titles_are_escaped(client: FlaskClient) -> None:
 def test_article_without_related_articles(client: FlaskClient) -> None:
     text = page(client, "/articles/lonely-1")
     assert "Tin liên quan" not in text and "Kỳ nhông xanh khoe sắc" in text
+
+
+def test_suggestions_are_kept_per_model_and_relearned_after_a_commit(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp import assist as web_assist
+
+    write_articles(tmp_path / "index", assist_articles())
+    asked: list[str] = []
+    real = web_assist.did_you_mean
+
+    def counting(model, corrector, query: str):  # the real correction, counted
+        asked.append(query)
+        return real(model, corrector, query)
+
+    monkeypatch.setattr(web_assist, "did_you_mean", counting)
+    app = webapp.create_app(str(tmp_path / "index"))
+    client = app.test_client()
+    assert app.extensions["timtin_assist"].wait(60)
+    for _ in range(3):
+        assert get_json(client, "/search", query_string={"q": "bao lu mien trung"})["suggestion"] == FLOOD
+    assert asked == ["bao lu mien trung"]  # analysed once for this model
+    write_articles(tmp_path / "index", [Article(id="flood-4", title="Lũ miền Trung rút chậm", body="Nước lũ rút.",
+                                                source="VnExpress")])
+    model_for(str(tmp_path / "index"), wait=True)  # the new generation's model
+    assert get_json(client, "/search", query_string={"q": "bao lu mien trung"})["suggestion"] == FLOOD
+    assert asked == ["bao lu mien trung"] * 2  # a new model: analysed again

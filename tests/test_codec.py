@@ -148,3 +148,34 @@ def test_converting_the_committed_format_1_index_gives_what_a_build_writes(tmp_p
     assert len(converted) > 200 and converted == [p for p in built if (p[0], p[1]) in known]
     got = search(SearchRequest(q='"chè búp"', facets=False, highlight=False), tmp_path / "converted")
     assert [h.id for h in got.hits] == ["che-thai"]
+
+
+def test_frames_of_very_different_widths_round_trip() -> None:
+    rng = np.random.default_rng(5)
+    highs = [1, 2, 2**13, 2**32, 1, 2**7, 2**32, 2**20, 1]  # frames of width 0, 1, 13, 32, ... in one list
+    values = np.concatenate([rng.integers(0, h, codec.FRAME, dtype=np.int64) for h in highs])[:-5]
+    values[-1] = 2**32 - 1
+    packed = codec.pack(values)
+    assert len(set(np.frombuffer(packed, np.uint8, len(highs)).tolist())) >= 6
+    got, end = codec.unpack(b"\x01" + packed, 1, len(values))
+    assert end == 1 + len(packed) and got.tolist() == values.tolist()
+
+
+def test_memo_keeps_the_most_recently_used_entries(tmp_path: Path) -> None:
+    from indexer.store.engine import Memo
+
+    built: list[int] = []
+
+    def build(k: int) -> int:
+        built.append(k)
+        return k * k
+
+    memo = Memo(2)
+    assert [memo.get(k, lambda k=k: build(k)) for k in (1, 2, 1, 3, 1, 2)] == [1, 4, 1, 9, 1, 4]
+    assert built == [1, 2, 3, 2] and len(memo) == 2  # 2 was the least recently used when 3 came
+    write_articles(tmp_path, _corpus())
+    snap = Engine(tmp_path).snapshot()
+    calls: list[int] = []
+    first = snap.derived(("x",), lambda: calls.append(1) or np.arange(3))
+    assert snap.derived(("x",), lambda: calls.append(1) or np.arange(3)) is first and calls == [1]
+    assert snap.memo("kind", 5) is snap.memo("kind", 5)

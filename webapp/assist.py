@@ -16,11 +16,15 @@ from flask import Flask, current_app
 from indexer.assist.diacritics import model_for
 from indexer.assist.spelling import corrector_for, did_you_mean
 from indexer.assist.suggest import suggester_for
+from indexer.store.engine import Memo
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "timtin_assist"
 RETRY_SECONDS = 30.0  # a failed warm-up (e.g. no index yet) is retried by a request after this long
+# "did you mean" answers kept per diacritic model, by query text: the analysis of a query (~2 ms of
+# spelling correction), not its results; ~200 bytes each
+SUGGESTIONS_KEPT = 10_000
 
 
 class Assist:
@@ -32,6 +36,7 @@ class Assist:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._started = 0.0
+        self._suggested: tuple[object, Memo] | None = None  # (diacritic model, its answers by query)
 
     def start(self) -> None:
         """Warm both models in a daemon thread (no-op while one is running or once ready)."""
@@ -72,7 +77,11 @@ class Assist:
             return None
         try:
             model = model_for(self.index_dir)
-            restored = did_you_mean(model, corrector_for(model), query) or model.restore(query)
+            kept = self._suggested
+            if kept is None or kept[0] is not model:  # a new generation's model: start afresh
+                kept = self._suggested = (model, Memo(SUGGESTIONS_KEPT))
+            restored = kept[1].get(query, lambda: did_you_mean(model, corrector_for(model), query)
+                                   or model.restore(query))
         except Exception:
             log.exception("diacritic restoration failed for %r", query)
             return None

@@ -182,7 +182,8 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS, require_hit: b
     if len(text) > SNIPPET_SCAN_CHARS:  # a huge body: look for the passage in its first part
         cut = text.rfind(" ", 0, SNIPPET_SCAN_CHARS)
         text = text[: cut if cut > 0 else SNIPPET_SCAN_CHARS]
-    terms = [t for t in analyze(text, with_compounds=False) if t.kind in ("word", "concept")]
+    analysed = analyze(text, with_compounds=False)  # once: the passage is chosen and marked on it
+    terms = [t for t in analysed if t.kind in ("word", "concept")]
     if not terms:
         return escape(text[:size])
     marked = wanted.marked(terms)
@@ -217,8 +218,7 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS, require_hit: b
     # extend to the sentence's final punctuation when it is right there
     while end < len(text) and end < start + size + 2 and text[end] in ".!?…\"”)":
         end += 1
-    spans = [(s, e) for s, e in _matched_spans(analyze(text, with_compounds=False), wanted)
-             if s >= start and e <= end]
+    spans = [(s, e) for s, e in _matched_spans(analysed, wanted) if s >= start and e <= end]
     html = mark(text, spans, start, end)
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text.rstrip()) else ""

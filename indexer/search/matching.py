@@ -77,6 +77,27 @@ def word_mask(snap: Snapshot, w: Term, exact: bool) -> np.ndarray:
     return mask
 
 
+def recency_bonus(snap: Snapshot, rank: Ranking, stats: CorpusStats | None = None) -> np.ndarray | None:
+    """Each article's preference for recent articles (None when there is none), computed once per
+    snapshot and weights: at most ``rank.recency`` for the newest article (the corpus's newest with
+    ``stats``), halving every ``rank.recency_days``; 0 for undated articles."""
+    if not rank.recency or not snap.published.size:
+        return None
+    newest = None if stats is None else stats.newest
+    return snap.derived(("recency", rank.recency, rank.recency_days, newest),
+                        lambda: _recency_bonus(snap.published, rank, newest))
+
+
+def _recency_bonus(published: np.ndarray, rank: Ranking, newest: int | None) -> np.ndarray | None:
+    dated = published != NO_DATE
+    if not dated.any():
+        return None
+    if newest is None:
+        newest = published[dated].max()
+    age_days = (newest - published) / 1440.0
+    return np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
+
+
 @dataclass
 class Matched:
     score: np.ndarray
@@ -150,12 +171,9 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
     n = len(parsed.groups)
     share = cover / n
     score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)
-    if rank.recency and snap.published.size:
-        dated = snap.published != NO_DATE
-        if dated.any():
-            newest = snap.published[dated].max() if stats is None else stats.newest
-            age_days = (newest - snap.published) / 1440.0
-            score += np.where(dated, rank.recency * np.exp2(-age_days / rank.recency_days), 0.0)
+    bonus = recency_bonus(snap, rank, stats)
+    if bonus is not None:
+        score += bonus
     matched = required_mask & (cover >= (n if n <= 2 else math.ceil(rank.min_match * n)))
     relaxed = False
     if not matched.any() and n > 1:

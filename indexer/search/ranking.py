@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from typing import Any, get_type_hints
 
 import numpy as np
@@ -23,6 +24,9 @@ from indexer.search.ties import article_ids, tie_order
 from indexer.store.engine import Snapshot
 
 ENV_PREFIX = "TIMTIN_RANK_"
+# analysed titles kept per snapshot for the re-ranking (~1.9 KB each: ~37 MB per process at most);
+# the top articles of frequent queries are re-ranked again and again
+TITLE_WORDS_KEPT = int(os.environ.get("TIMTIN_TITLE_CACHE", "20000"))
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,10 @@ def bm25(snap: Snapshot, score: np.ndarray, fieldname: str, text: str, weight: f
         avg_length = stats.avg_length
     idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     k1, b = rank.k1, rank.b
-    dl = snap.lengths(fieldname)[ids]
-    norm = k1 * (1.0 - b + b * dl / avg_length.get(fieldname, 1.0))
+    avg = avg_length.get(fieldname, 1.0)
+    # the length normalisation of every document, once per snapshot (elementwise: the same values)
+    norm = snap.derived(("bm25 norm", fieldname, k1, b, avg),
+                        lambda: k1 * (1.0 - b + b * snap.lengths(fieldname) / avg))[ids]
     score[ids] += (weight * idf * (k1 + 1.0)) * tf / (tf + norm)
     if present is not None:
         present[ids] = True
@@ -180,6 +186,8 @@ class Scorer:
 
 def _in_order(query: list[str], title: list[str]) -> int:
     """Length of the longest common subsequence of two word lists."""
+    wanted = set(query)
+    title = [t for t in title if t in wanted]  # other words cannot be in it: the same length, less work
     prev = [0] * (len(title) + 1)
     for q in query:
         cur = [0]
@@ -221,9 +229,14 @@ def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ran
     qpairs = {(a, b) for i, (a, b) in enumerate(zip(qfold, qfold[1:])) if i + 1 not in cut}
     accented = {w.exact for w in words} if exact_words else set()
     out = np.zeros(len(docs), dtype=np.float64)
+    titles = snap.memo("title words", TITLE_WORDS_KEPT)
+
+    def title_words(docnum: int) -> list[Term]:
+        return syllables(snap.searcher.stored_fields(docnum).get("title", ""))
+
     for i, d in enumerate(docs):
-        title = snap.searcher.stored_fields(int(d)).get("title", "")
-        terms = split_codes(concept_words(syllables(title), tokens))
+        docnum = int(d)
+        terms = split_codes(concept_words(titles.get(docnum, partial(title_words, docnum)), tokens))
         tfold = [("=" + t.exact) if t.exact in exact_words else t.folded for t in terms]
         p = rank.title_power
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p

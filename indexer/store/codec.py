@@ -12,11 +12,11 @@ A chunk is::
                              ascending order, the first as is, then each one's gap to the previous
 
 Each list of values is packed in frames of 128 values, each frame at its own bit width (see
-:func:`pack`).  Decoding is a few vectorised numpy operations per distinct width whatever the
-list's length (``unpackbits``, widen to 32 bits, ``packbits``); only lists of a few values take
-a plain-Python path.  Compared with Whoosh's pickled blocks (2-4 bytes per docnum, a 4-byte
-float per frequency, a pickled list and a 4-byte offset per posting's positions), a posting
-takes about a byte.
+:func:`pack`).  Decoding is a fixed number of vectorised numpy operations whatever the
+list's length and widths (each value read from the two 32-bit words that hold it, shifted and
+masked, all frames at once); only lists of a few values take a plain-Python path.  Compared
+with Whoosh's pickled blocks (2-4 bytes per docnum, a 4-byte float per frequency, a pickled list
+and a 4-byte offset per posting's positions), a posting takes about a byte.
 """
 
 from __future__ import annotations
@@ -66,24 +66,26 @@ def _bits(v: np.ndarray, w: int) -> bytes:
 
 
 def _unbits(raw: bytes, count: int, w: int) -> np.ndarray:
-    """``count`` values of ``w`` bits from the bit stream ``raw``, as int64.
-
-    Every 8 values take exactly ``w`` bytes, so the ``j``-th value of each group of 8 sits at
-    the same byte offset and shift in every group: eight strided 8-byte views, shifted and masked.
-    """
+    """``count`` values of ``w`` bits from the bit stream ``raw``, as int64."""
     if w == 0:
         return np.zeros(count, dtype=np.int64)
     if w in (8, 16, 32):
         return np.frombuffer(raw, dtype=f"<u{w // 8}", count=count).astype(np.int64)
-    groups = (count + 7) // 8
-    buf = raw + b"\0" * (groups * w + 8 - len(raw))
-    out = np.empty((groups, 8), dtype=np.uint64)
-    mask = np.uint64((1 << w) - 1)
-    for j in range(8):
-        bit = j * w
-        window = np.ndarray((groups,), dtype="<u8", buffer=buf, offset=bit >> 3, strides=(w,))
-        np.bitwise_and(window >> np.uint64(bit & 7), mask, out=out[:, j])
-    return out.ravel()[:count].astype(np.int64)
+    return _gather(raw, _STEPS[:count] * w if count <= FRAME else np.arange(count, dtype=np.int64) * w,
+                   np.uint64((1 << w) - 1))
+
+
+_STEPS = np.arange(128, dtype=np.int64)
+_U32 = np.uint64(32)
+
+
+def _gather(raw: bytes, bit_offsets: np.ndarray, mask: np.uint64 | np.ndarray) -> np.ndarray:
+    """The values (< 2**32) starting at ``bit_offsets`` of the little-endian bit stream ``raw``, each
+    ``& mask``, as int64: the two 32-bit words holding a value, joined, shifted and masked."""
+    words = np.frombuffer(raw + b"\0" * ((-len(raw)) % 4 + 8), dtype="<u4").astype(np.uint64)
+    index = bit_offsets >> 5
+    both = words[index] | (words[index + 1] << _U32)
+    return ((both >> (bit_offsets & 31).astype(np.uint64)) & mask).astype(np.int64)
 
 
 def pack(values: np.ndarray | list[int]) -> bytes:
@@ -132,18 +134,17 @@ def unpack(buf: bytes, pos: int, n: int) -> tuple[np.ndarray, int]:
             return np.array([(acc >> (i * w)) & mask for i in range(n)], dtype=np.int64), pos + 1 + size
         return _unbits(bytes(buf[pos + 1 : pos + 1 + size]), n, w), pos + 1 + size
     frames = (n + FRAME - 1) // FRAME
-    widths = np.frombuffer(buf, dtype=np.uint8, count=frames, offset=pos)
+    widths = np.frombuffer(buf, dtype=np.uint8, count=frames, offset=pos).astype(np.int64)
     pos += frames
+    # the frames are stored grouped by width (a stable sort): each frame's first bit, then each value's
     order = np.argsort(widths, kind="stable")
-    sorted_widths = widths[order]
-    grid = np.empty((frames, FRAME), dtype=np.int64)
-    bounds = np.flatnonzero(np.diff(sorted_widths.astype(np.int16), prepend=-1, append=256))
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        w = int(sorted_widths[a])
-        size = (b - a) * FRAME * w // 8
-        grid[order[a:b]] = _unbits(bytes(buf[pos : pos + size]), (b - a) * FRAME, w).reshape(b - a, FRAME)
-        pos += size
-    return grid.ravel()[:n], pos
+    sorted_bits = widths[order] * FRAME
+    firsts = np.empty(frames, dtype=np.int64)
+    firsts[order] = np.cumsum(sorted_bits) - sorted_bits
+    offsets = (firsts[:, None] + _STEPS[None, :FRAME] * widths[:, None]).ravel()[:n]
+    masks = (np.uint64(1) << widths.astype(np.uint64)) - np.uint64(1)
+    size = int(sorted_bits.sum()) // 8
+    return _gather(bytes(buf[pos : pos + size]), offsets, np.repeat(masks, FRAME)[:n]), pos + size
 
 
 def skip_packed(buf: bytes, pos: int, n: int) -> int:

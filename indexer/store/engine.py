@@ -94,6 +94,30 @@ class PostingsCache:
 DEFAULT_CACHE = PostingsCache(int(float(os.environ.get("TIMTIN_CACHE_MB", "1024")) * 2**20))
 
 
+class Memo:
+    """A bounded map filled on demand, least recently used first out (thread-safe)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class SegmentData:
     """Per-segment arrays: field lengths, dates, and decoded postings (through a shared cache)."""
 
@@ -190,6 +214,7 @@ class Snapshot:
     open_searcher: Callable[[], Any] | None = None  # gives a private searcher (for long scans)
     group_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0: no group stored
     joined: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # joined an earlier article's group
+    _memos: dict[str, Memo] = field(default_factory=dict)
 
     @property
     def grouped_keys(self) -> np.ndarray:
@@ -211,6 +236,22 @@ class Snapshot:
             else:
                 got = np.zeros(self.size, dtype=bool)
             self._masks[cache_key] = got
+        return got
+
+    def derived(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per snapshot for ``key``: values derived from its columns alone
+        (never from a query's results)."""
+        got = self._masks.get(("derived", key))
+        if got is None:
+            got = self._masks[("derived", key)] = (build(),)
+        return got[0]
+
+    def memo(self, kind: str, limit: int) -> Memo:
+        """A bounded map of per-document values of this snapshot (``kind``: what they are), at most
+        ``limit`` entries: e.g. the analysed titles of the title re-ranking (``indexer.search.ranking``)."""
+        got = self._memos.get(kind)
+        if got is None:
+            got = self._memos.setdefault(kind, Memo(limit))
         return got
 
     @property
