@@ -253,8 +253,52 @@ def compounds(words: list[Term], text: str) -> list[Term]:
     return out
 
 
+def _concept_spans(words: list[Term]) -> list:
+    from indexer.text.acronyms import concept_index  # lazily: acronyms imports this module
+
+    return concept_index().spans([w.folded for w in words])
+
+
+def concepts(words: list[Term]) -> list[Term]:
+    """One extra term per spelling of an acronym concept ("TP.HCM", "TP HCM", "thành phố Hồ Chí
+    Minh" → ``tphcm``; ``indexer/data/acronyms.tsv``), at its first word's position, spanning it.
+
+    A single word already equal to its concept's token ("TPHCM") gives no extra term.
+    """
+    out: list[Term] = []
+    for span in _concept_spans(words):
+        first, last = words[span.start], words[span.end - 1]
+        if span.end - span.start == 1 and first.folded == span.token:
+            continue
+        out.append(Term(span.token, span.token, first.pos, first.start, last.end, "concept"))
+    return out
+
+
+def concept_words(words: list[Term], only: set[str] | frozenset[str] | None = None) -> list[Term]:
+    """``words`` with each spelling of a concept replaced by one term, its token (for comparing
+    word order: "TP HCM", "TP.HCM" and "thành phố Hồ Chí Minh" are then the same word); with
+    ``only``, just the concepts whose token is in it."""
+    spans = _concept_spans(words)
+    if only is not None:
+        spans = [sp for sp in spans if sp.token in only]
+    if not spans:
+        return words
+    out: list[Term] = []
+    i = 0
+    for span in spans:
+        out.extend(words[i : span.start])
+        first, last = words[span.start], words[span.end - 1]
+        if span.end - span.start == 1 and first.folded == span.token:
+            out.append(first)  # "TPHCM" is already its concept's token
+        else:
+            out.append(Term(span.token, span.token, first.pos, first.start, last.end, "concept"))
+        i = span.end
+    out.extend(words[i:])
+    return out
+
+
 def analyze(text: str, with_compounds: bool = True) -> list[Term]:
-    """All terms of ``text``: words, parts of codes and (optionally) pyvi compounds.
+    """All terms of ``text``: words, parts of codes, acronym concepts and (optionally) pyvi compounds.
 
     Sorted by position; extras follow the word whose position they share.
     """
@@ -264,20 +308,33 @@ def analyze(text: str, with_compounds: bool = True) -> list[Term]:
         terms.append(w)
         if _JOINER_RE.search(text, w.start, w.end):
             terms.extend(code_parts(w, text))
+    extra = concepts(words)
     if with_compounds:
-        extra = compounds(words, text)
-        if extra:
-            terms.extend(extra)
-            terms.sort(key=lambda t: (t.pos, t.kind != "word"))
+        extra += compounds(words, text)
+    if extra:
+        terms.extend(extra)
+        terms.sort(key=lambda t: (t.pos, t.kind != "word"))
     return terms
 
 
 def word_pairs(words: list[Term], text: str | None = None) -> Iterator[tuple[Term, Term]]:
-    """Adjacent word pairs not separated by clause punctuation (when ``text`` is given)."""
+    """Adjacent word pairs not separated by clause punctuation (when ``text`` is given).
+
+    With ``text``, an acronym concept spelled in several words also pairs, by its token, with
+    the words on either side ("TP HCM khởi" gives "tp hcm", "hcm khoi" and "tphcm khoi").
+    """
     for a, b in zip(words, words[1:]):
         if text is not None and CLAUSE_BREAK_RE.search(text, a.end, b.start):
             continue
         yield a, b
+    if text is None:
+        return
+    merged = concept_words(words)
+    if merged is words:
+        return
+    for a, b in zip(merged, merged[1:]):
+        if (a.kind == "concept" or b.kind == "concept") and not CLAUSE_BREAK_RE.search(text, a.end, b.start):
+            yield a, b
 
 
 def pair_key(a: str, b: str) -> str:

@@ -136,6 +136,15 @@ def test_converting_the_committed_format_1_index_gives_what_a_build_writes(tmp_p
         return out
 
     converted = postings(tmp_path / "converted")
-    assert len(converted) > 200 and converted == postings(tmp_path / "built")
+    built = postings(tmp_path / "built")
+    # a build now also indexes acronym concepts as one token ("hn" for "Hà Nội"), which the
+    # committed format-1 index predates: every other term must be the same, posting for posting
+    from indexer.text.acronyms import concept_token, load_synonyms
+
+    tokens = {concept_token(c) for c in load_synonyms().concepts}
+    known = {(f, t) for f, t, _ in converted}
+    extra = [(f, t) for f, t, _ in built if (f, t) not in known]
+    assert all(any(w in tokens for w in t.decode().split(" ")) for _, t in extra), extra
+    assert len(converted) > 200 and converted == [p for p in built if (p[0], p[1]) in known]
     got = search(SearchRequest(q='"chè búp"', facets=False, highlight=False), tmp_path / "converted")
     assert [h.id for h in got.hits] == ["che-thai"]

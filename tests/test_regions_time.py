@@ -60,6 +60,15 @@ def test_filter_values_and_parents() -> None:
     assert region_parent("Quảng Trị") is None and region_parent("Hà Nội") is None
 
 
+def test_filter_values_named_with_their_kind_or_a_city_without_it() -> None:
+    assert region_filter_value("tỉnh Quảng Trị") == region_filter_value("tinh quang tri") == "Quảng Trị"
+    assert region_filter_value("Tỉnh Quảng Bình") == "Quảng Bình (trước 7/2025)"
+    assert region_filter_value("TP Cần Thơ") == "Cần Thơ"
+    assert region_filter_value("thành phố Đà Nẵng") == region_filter_value("TP. Đà Nẵng") == "Đà Nẵng"
+    assert region_filter_value("Hồ Chí Minh") == region_filter_value("ho chi minh") == region_filter_value("TP HCM")
+    assert region_filter_value("Minh") is None and region_filter_value("tỉnh") is None
+
+
 def test_query_alternatives_of_former_and_current_names() -> None:
     assert region_alternatives("quang binh") == [("Quảng Trị", True)]  # not its sibling "Quảng Bình"
     assert region_alternatives("Hà Nam") == [("Ninh Bình", True)]  # not its sibling "Nam Định"

@@ -14,6 +14,7 @@ import time
 from flask import Flask, current_app
 
 from indexer.assist.diacritics import model_for
+from indexer.assist.spelling import corrector_for, did_you_mean
 from indexer.assist.suggest import suggester_for
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class Assist:
     def _warm(self) -> None:
         began = time.perf_counter()
         try:
-            model_for(self.index_dir)
+            corrector_for(model_for(self.index_dir))
             suggester_for(self.index_dir)
         except Exception as exc:  # no index yet, unreadable files...: retried later
             log.warning("search assistance not ready for %s: %s", self.index_dir, exc)
@@ -65,15 +66,28 @@ class Assist:
         return False
 
     def suggestion(self, query: str) -> str | None:
-        """The query with diacritics restored, when that differs from it; None if not ready or on error."""
+        """The query with its typos corrected (``indexer.assist.spelling``) or else its diacritics restored,
+        when that differs from it; None if not ready or on error."""
         if not self.is_ready():
             return None
         try:
-            restored = model_for(self.index_dir).restore(query)
+            model = model_for(self.index_dir)
+            restored = did_you_mean(model, corrector_for(model), query) or model.restore(query)
         except Exception:
             log.exception("diacritic restoration failed for %r", query)
             return None
         return restored if restored and restored != query else None
+
+    def reading(self, query: str) -> str | None:
+        """The restored reading of an unaccented query, for highlights (``DiacriticModel.reading``);
+        None if not ready, not confident or on error."""
+        if not self.is_ready():
+            return None
+        try:
+            return model_for(self.index_dir).reading(query)
+        except Exception:
+            log.exception("reading failed for %r", query)
+            return None
 
     def complete(self, prefix: str, limit: int) -> list[dict]:
         """Up to ``limit`` completions of ``prefix``; [] if not ready or on error."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app
 
 from indexer.search import SearchRequest, SearchResult, search
@@ -31,6 +33,8 @@ def snapshot() -> IndexView:
 def run_search(req: SearchRequest, suggest: bool = True) -> SearchResult:
     """Search, with a "did you mean" suggestion for a query typed without diacritics (unless not ``suggest``)."""
     snapshot()  # raises IndexUnavailable with a clear message
+    if req.highlight and req.reading is None:  # highlights follow the restored reading of the query
+        req = replace(req, reading=assist().reading(req.q))
     backend = current_app.config.get("SEARCH_BACKEND")  # e.g. indexer.cluster.serving.ClusterSearch
     try:
         result = backend.search(req) if backend is not None else search(req, index_dir())

@@ -16,6 +16,7 @@ from indexer.search import FACET_FIELDS, SearchRequest, SearchResult, Wanted, hi
 from indexer.text.clean import display_title
 from indexer.text.names import display_name
 from indexer.text.regions import region_parent
+from webapp.assist import assist
 from webapp.core import find_article, index_dir, indexed_regions, run_search, snapshot
 from webapp.timeline import build_timeline
 from webapp.validation import MAX_RESULTS_DEPTH, ParamError, parse_query_text, search_request
@@ -237,7 +238,7 @@ def article(article_id: str) -> str:
     when = _published(stored.get("published"))
     minute = int(when.replace(tzinfo=when.tzinfo or VN_TZ).timestamp() // 60) if when else NO_DATE
     # a successor province's name is marked only in articles published after the merger
-    wanted = Wanted.of_query(parse_query(q)).at(minute) if q else None
+    wanted = Wanted.of_query(parse_query(q), assist().reading(q)).at(minute) if q else None
 
     def mark(text: str) -> Markup:
         return Markup(highlight(text, wanted)) if wanted else Markup.escape(text)

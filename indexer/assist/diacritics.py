@@ -42,6 +42,9 @@ MODEL_FILE = "diacritics.npz"
 BODY_CHARS = 300  # how much of each body is learned from (titles and leads are used whole)
 MAX_CANDIDATES = 8  # exact forms considered per folded word
 CHUNK_TOKENS = 2_000_000  # n-grams are counted per chunk of this many tokens, then merged
+MAX_READING_WORDS = 32
+BOUND_MIN_COUNT = 3  # a word pair seen this often ...
+BOUND_PMI = 3.0  # ... and this much more often than by chance (log) is one unit of a reading
 
 
 def _is_syllable(exact: str) -> bool:
@@ -320,6 +323,37 @@ class DiacriticModel:
         """Most likely accented form of each folded word (lower case, usual spelling); unknown words unchanged."""
         ids = self.restore_ids(folded_words)
         return [w if wid is None else self.data.spellings[wid] for w, wid in zip(folded_words, ids)]
+
+    def reading(self, query: str) -> str | None:
+        """The exact words the reader most likely meant by a query typed without diacritics, those
+        bound to their neighbour (a frequent, strongly associated pair: "bóng đá", "việt nam") joined
+        by "_": ``"bong da viet nam"`` → ``"bóng_đá việt_nam"``.  None when the query has diacritics,
+        has a single word, or has a word the model does not know (the reading is not confident)."""
+        if not query or not query.strip() or has_diacritics(query):
+            return None
+        terms = syllables(query)[:MAX_READING_WORDS]
+        if len(terms) < 2:
+            return None
+        ids = self.restore_ids([t.folded for t in terms])
+        if any(wid is None for wid in ids):
+            return None
+        d = self.data
+        units: list[list[str]] = []
+        prev: int | None = None
+        for term, prev_term, wid in zip(terms, [None, *terms], ids):
+            assert wid is not None
+            word = self.words[wid]
+            if prev is not None and prev_term is not None and prev_term.pos + 1 == term.pos:
+                key = np.array([(np.int64(prev) << BITS) | wid])
+                count = int(lookup_sorted(d.bi_keys, d.bi_counts, key)[0])
+                if count >= BOUND_MIN_COUNT and \
+                        np.log(count * self.total / (float(d.uni[prev]) * float(d.uni[wid]))) >= BOUND_PMI:
+                    units[-1].append(word)
+                    prev = wid
+                    continue
+            units.append([word])
+            prev = wid
+        return " ".join("_".join(u) for u in units)
 
     def restore(self, query: str, proper_case: bool = True) -> str | None:
         """The query with diacritics restored, or None (already accented, unknown or unchanged).

@@ -7,18 +7,21 @@ original text, diacritics intact.  Text is HTML-escaped before marks are added.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from html import escape
 from typing import TYPE_CHECKING
 
-from indexer.analysis import CLAUSE_BREAK_RE, Term, analyze
+from indexer.analysis import CLAUSE_BREAK_RE, Term, analyze, fold
 
 if TYPE_CHECKING:
     from indexer.search.query import ParsedQuery
 
 SNIPPET_CHARS = 260
 SNIPPET_SCAN_CHARS = 20_000  # snippets are looked for in the first 20,000 characters
+
+
+SHORT_SYLLABLE = 3  # a folded word this short, standing alone in a text, is mostly another word
 
 
 @dataclass(frozen=True)
@@ -28,32 +31,65 @@ class Wanted:
     A word typed without diacritics marks every form ("dang" marks "Đảng", "đang");
     a word typed with them marks its exact form, or, in a text that lacks that form,
     the forms it matched through folding.
+
+    Intent (``pairs``, ``runs_only``, ``alone``): a word of a query of several words typed without
+    diacritics, standing alone in the text (no neighbour that follows it in the query), is marked
+    only when the restored reading allows its exact form (``alone``: "bóng" but not "bỗng"); a word
+    bound to its neighbour in the reading ("miền Trung", "Việt Nam"), or, without a reading, a short
+    one ("da", "nam"), is marked only inside a run of query words ("bóng đá", not "đã").
     """
 
     exact: frozenset[str]
     folded: frozenset[str]
     fallback: frozenset[tuple[str, str]]  # (exact, folded) of words typed with diacritics
+    pairs: frozenset[tuple[str, str]] = frozenset()  # folded query words typed one after the other
+    runs_only: frozenset[str] = frozenset()  # folded words marked only inside a run of query words
+    alone: frozenset[tuple[str, str]] = frozenset()  # (folded, exact) a word standing alone may be
     # a query with words that count only from a date on (a successor province's name): the
     # words to mark in articles published before ``since`` (or undated)
     earlier: Wanted | None = None
     since: int = 0
 
     @classmethod
-    def of(cls, words: Iterable[Term]) -> Wanted:
+    def of(cls, words: Iterable[Term], runs: Iterable[Sequence[Term]] = (), reading: str | None = None) -> Wanted:
+        """The words to mark; ``runs``: the query's words in typed order (each alternative a run),
+        for intent; ``reading``: the query with diacritics restored, bound words joined by ``_``
+        (``indexer.assist.diacritics.DiacriticModel.reading``)."""
         words = list(words)
-        return cls(frozenset(w.exact for w in words if w.accented),
+        base = cls(frozenset(w.exact for w in words if w.accented),
                    frozenset(w.folded for w in words if not w.accented),
                    frozenset((w.exact, w.folded) for w in words if w.accented))
+        runs = [list(r) for r in runs]
+        pairs = frozenset((a.folded, b.folded) for r in runs for a, b in zip(r, r[1:]))
+        if not pairs or base.exact:
+            return base  # one word, or a query typed with diacritics: marked wherever it is
+        in_pair = {w for p in pairs for w in p}
+        runs_only: set[str] = set()
+        alone: set[tuple[str, str]] = set()
+        if reading:
+            for unit in reading.split():
+                parts = [(fold(p), p) for p in unit.split("_")]
+                if len(parts) > 1:
+                    runs_only.update(f for f, _ in parts)
+                else:
+                    alone.update(parts)
+            alone = {(f, e) for f, e in alone if f not in runs_only}
+        else:
+            runs_only = {f for f in base.folded if f in in_pair and len(f) <= SHORT_SYLLABLE}
+        return cls(base.exact, base.folded, base.fallback, pairs, frozenset(runs_only & in_pair),
+                   frozenset(alone))
 
     @classmethod
-    def of_query(cls, parsed: ParsedQuery) -> Wanted:
-        """The words of a parsed query, each marked only in articles where it counts."""
+    def of_query(cls, parsed: ParsedQuery, reading: str | None = None) -> Wanted:
+        """The words of a parsed query, each marked only in articles where it counts; ``reading``
+        as in ``of``."""
+        runs = parsed.runs()
         starts = sorted({i.after for g in parsed.groups for i in g if i.after is not None})
         if not starts:
-            return cls.of(parsed.words())
-        wanted = cls.of(parsed.words_at(starts[0] - 1))  # before every date
+            return cls.of(parsed.words(), runs, reading)
+        wanted = cls.of(parsed.words_at(starts[0] - 1), runs, reading)  # before every date
         for since in starts:  # one date in practice (the 2025 merger); several nest, newest outermost
-            wanted = replace(cls.of(parsed.words_at(since)), earlier=wanted, since=since)
+            wanted = replace(cls.of(parsed.words_at(since), runs, reading), earlier=wanted, since=since)
         return wanted
 
     def at(self, published: int) -> Wanted:
@@ -67,6 +103,28 @@ class Wanted:
         folded = set(self.folded) | {f for e, f in self.fallback if e not in present}
         return _Match(self.exact, folded)
 
+    def marked(self, terms: list[Term]) -> list[bool]:
+        """Which of ``terms`` (analysed text, in order) to mark."""
+        match = self.matcher(terms)
+        out = [match(t) for t in terms]
+        if not self.pairs:
+            return out
+        alone_folds = {f for f, _ in self.alone}
+        words = [i for i, t in enumerate(terms) if t.kind == "word"]
+        for k, i in enumerate(words):
+            t = terms[i]
+            if not out[i] or t.exact in match.exact or t.folded not in self.folded:
+                continue  # not marked, or marked for its exact form as typed
+            prev = terms[words[k - 1]] if k else None
+            nxt = terms[words[k + 1]] if k + 1 < len(words) else None
+            in_run = (prev is not None and prev.pos + 1 == t.pos and (prev.folded, t.folded) in self.pairs) or \
+                (nxt is not None and t.pos + 1 == nxt.pos and (t.folded, nxt.folded) in self.pairs)
+            if in_run:
+                continue
+            if t.folded in self.runs_only or (t.folded in alone_folds and (t.folded, t.exact) not in self.alone):
+                out[i] = False
+        return out
+
 
 @dataclass(frozen=True)
 class _Match:
@@ -79,10 +137,10 @@ class _Match:
 
 def _matched_spans(terms: list[Term], wanted: Wanted) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    match = wanted.matcher(terms)
-    for t in terms:
-        if match(t):
-            if spans and t.start < spans[-1][1]:  # a part inside an already marked code
+    for t, marked in zip(terms, wanted.marked(terms)):
+        if marked:
+            if spans and t.start < spans[-1][1]:  # a part inside an already marked code, or a concept
+                spans[-1] = (spans[-1][0], max(spans[-1][1], t.end))  # ("Việt Nam" for "vn") over it
                 continue
             spans.append((t.start, t.end))
     return spans
@@ -124,11 +182,11 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS, require_hit: b
     if len(text) > SNIPPET_SCAN_CHARS:  # a huge body: look for the passage in its first part
         cut = text.rfind(" ", 0, SNIPPET_SCAN_CHARS)
         text = text[: cut if cut > 0 else SNIPPET_SCAN_CHARS]
-    terms = [t for t in analyze(text, with_compounds=False) if t.kind == "word"]
+    terms = [t for t in analyze(text, with_compounds=False) if t.kind in ("word", "concept")]
     if not terms:
         return escape(text[:size])
-    match = wanted.matcher(terms)
-    hits = [i for i, t in enumerate(terms) if match(t)]
+    marked = wanted.marked(terms)
+    hits = [i for i, m in enumerate(marked) if m]
     if require_hit and not hits:
         return ""
     best_i, best_score = 0, -1.0
@@ -144,7 +202,7 @@ def snippet(text: str, wanted: Wanted, size: int = SNIPPET_CHARS, require_hit: b
         count = 0
         k = j
         while k < len(terms) and terms[k].end <= limit:
-            if match(terms[k]):
+            if marked[k]:
                 count += 1
                 seen.add(terms[k].folded)
             k += 1

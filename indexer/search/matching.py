@@ -22,7 +22,6 @@ import numpy as np
 
 from indexer.analysis import Term, pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
-from indexer.search.highlight import Wanted
 from indexer.search.phrase import phrase_docs
 from indexer.search.query import Item, ParsedQuery, required
 from indexer.search.ranking import CorpusStats, Ranking, Scorer
@@ -83,7 +82,6 @@ class Matched:
     score: np.ndarray
     matched: np.ndarray  # before filters
     relaxed: bool  # no article had all the words, so articles with most of them match
-    wanted: Wanted
     # before filters: articles with every group of the query (an alternative counts), each word
     # typed with diacritics in that exact form; what the date sorts list and the facets count
     strong: np.ndarray
@@ -146,7 +144,9 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
         strong &= group_strong
         if required(group):
             required_mask &= anywhere
-    scorer.adjacency(parsed.typed_words(), exact=exact)
+    scorer.adjacency(parsed.typed_words(), exact=exact, breaks=parsed.pair_breaks())
+    for run in parsed.beside_places():
+        scorer.score[adjacent_mask(snap, run)] += rank.beside_place * len(run)
     n = len(parsed.groups)
     share = cover / n
     score = scorer.score + rank.coverage * share * share + rank.title_coverage * (title_cover / n)
@@ -171,4 +171,4 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
             kept = ~word_mask(snap, item.words[0], exact=item.accented)
         matched &= kept
         strong &= kept
-    return Matched(score.astype(np.float32), matched, relaxed, Wanted.of_query(parsed), strong)
+    return Matched(score.astype(np.float32), matched, relaxed, strong)

@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass, field
 
 from indexer.analysis import Term, syllables
-from indexer.text.acronyms import load_synonyms
+from indexer.text.acronyms import concept_index, load_synonyms
 from indexer.text.regions import MERGER_MINUTE, find_region_mentions, region_alternatives
 
 MAX_WORDS = 32  # words beyond this are ignored (a 10,000-character query stays cheap)
 EXPANSION_WEIGHT = 0.6  # weight of an acronym or province-name alternative
 MAX_ALTERNATIVES = 6
+TYPED_SPELLING_WEIGHT = 0.25  # weight of an acronym's spelling as typed, beside its concept token
 
 _PIECE_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -36,6 +37,7 @@ class Item:
     weight: float = 1.0
     expansion: bool = False  # an alternative added by timtin, not typed by the user
     after: int | None = None  # counts only in articles published from this minute on (a successor's name)
+    place: bool = False  # a place name of several words, typed ("hòa bình" in "hòa bình mai châu")
 
     @property
     def accented(self) -> bool:
@@ -65,6 +67,41 @@ class ParsedQuery:
         """``words()`` that count in an article published at minute ``published``."""
         return [w for g in self.groups for item in g if item.after is None or published >= item.after
                 for w in item.words]
+
+    def runs(self) -> list[list[Term]]:
+        """Word sequences the query asks for in order: each item's words, and each word that ends
+        an item followed by each that starts an item of the next group (for highlighting runs)."""
+        out = [list(i.words) for g in self.groups for i in g]
+        for g1, g2 in zip(self.groups, self.groups[1:]):
+            out.extend([a.words[-1], b.words[0]] for a in g1 for b in g2)
+        return out
+
+    def beside_places(self) -> list[tuple[Term, ...]]:
+        """Runs of two or more typed words beside a typed place name ("mai châu" in "hòa bình mai
+        châu"): likely another name, so they count more when adjacent in an article."""
+        if not any(g[0].place for g in self.groups):
+            return []
+        runs: list[list[Term]] = [[]]
+        for g in self.groups:
+            if g[0].place or g[0].phrase:
+                runs.append([])
+            else:
+                runs[-1].extend(g[0].words)
+        return [tuple(r) for r in runs if len(r) >= 2]
+
+    def pair_breaks(self) -> frozenset[int]:
+        """Indices into ``typed_words()`` before which no word pair is formed: between two place
+        names typed one after the other ("hà nội hải phòng" never asks for "nội hải").  (Breaking
+        at every end of a place name cost known items such as "phường ở sài gòn nguy cơ".)"""
+        out: set[int] = set()
+        i = 0
+        prev_place = False
+        for g in self.groups:
+            if g[0].place and prev_place:
+                out.add(i)
+            prev_place = g[0].place
+            i += len(g[0].words)
+        return frozenset(out)
 
 
 def required(group: list[Item]) -> bool:
@@ -120,10 +157,19 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
     words = [g[0].words[0] for g in groups]
     folded = [w.folded for w in words]
     spans: list[tuple[int, int, list[tuple[str, int | None]]]] = []
+    tokens: dict[tuple[int, int], str] = {}  # acronym spans standing for their concept's token
+    for span in concept_index().spans(folded):
+        if span.two_way:
+            tokens[(span.start, span.end)] = span.token
     for i, j, expansions in load_synonyms().expansions(folded):
         acronyms: list[tuple[str, int | None]] = [(" ".join(a), None) for a in expansions]
         spans.append((i, j, acronyms[:MAX_ALTERNATIVES]))
+    for (i, j), token in tokens.items():
+        if not any(s[0] == i and s[1] == j for s in spans):
+            spans.append((i, j, [(token, None)]))
+    places = set()
     for i, j, _ in find_region_mentions(folded):
+        places.add((i, j))
         # a former province's successor counts only in articles published after the merger
         named = region_alternatives(" ".join(w.exact for w in words[i:j]), MAX_ALTERNATIVES)
         spans.append((i, j, [(text, MERGER_MINUTE if after else None) for text, after in named]))
@@ -134,7 +180,19 @@ def _expand_run(groups: list[list[Item]]) -> list[list[Item]]:
         if start < i or not alts:
             continue
         out.extend(groups[i:start])
-        typed = Item(tuple(words[start:end])) if end - start > 1 else groups[start][0]
+        if (start, end) in tokens:
+            token = tokens[(start, end)]
+            # every spelling of the concept is indexed as its token (indexer.analysis.concepts):
+            # one word, one phrase, whichever way the query and the article spell it
+            # the spelling typed weighs a little more (and finds it in an index built before tokens)
+            first, last = words[start], words[end - 1]
+            concept = Item((Term(token, token, first.pos, first.start, last.end, "concept"),))
+            typed_form = Item(tuple(words[start:end]), weight=TYPED_SPELLING_WEIGHT, expansion=True)
+            out.append([concept] if folded[start:end] == [token] else [concept, typed_form])
+            i = end
+            continue
+        typed = Item(tuple(words[start:end]), place=(start, end) in places) if end - start > 1 \
+            else groups[start][0]
         extra = [a for a in (_alternative(t, after) for t, after in alts) if a]
         out.append([typed, *extra])
         i = end

@@ -17,7 +17,7 @@ from typing import Any, get_type_hints
 
 import numpy as np
 
-from indexer.analysis import Term, pair_key, split_codes, syllables
+from indexer.analysis import Term, concept_words, pair_key, split_codes, syllables
 from indexer.schema import EXACT, FOLDED, PAIRS, TEXT_PARTS
 from indexer.search.ties import article_ids, tie_order
 from indexer.store.engine import Snapshot
@@ -36,6 +36,7 @@ class Ranking:
     pairs: float = 1.0
     compounds: float = 0.5
     phrase: float = 2.0
+    beside_place: float = 2.0  # per word of a run typed beside a place name, when adjacent in the article
     coverage: float = 16.0  # added per share of the query's words found anywhere (squared)
     title_coverage: float = 6.0  # added per share of the query's words found in the title
     recency: float = 0.5  # at most this much for the newest article, halving every recency_days
@@ -46,6 +47,7 @@ class Ranking:
     title_near_pairs: float = 0.67  # re-ranking: a pair with one word between counts this much of an adjacent one
     title_exact: float = 5.0  # re-ranking: share of the words found in exact form in the title
     title_length: float = 0.0  # re-ranking: penalty per log of the title's length in words
+    title_shorter: float = 1.0  # re-ranking: penalty per log of the length of a title holding the query verbatim
     title_power: float = 6.0  # re-ranking: exponent on the shares (higher: only near-complete titles gain)
     rerank_depth: int = 50  # how many top articles the title re-ranking looks at
     k1: float = 2.4
@@ -157,12 +159,17 @@ class Scorer:
         in_title[ids] = True
         return anywhere, in_title
 
-    def adjacency(self, words: list[Term], weight: float = 1.0, exact: bool = False) -> None:
-        """Pair and compound evidence for words typed next to each other."""
-        for a, b in zip(words, words[1:]):
-            self.bm25(PAIRS, pair_key(a.folded, b.folded), self.rank.pairs * weight)
+    def adjacency(self, words: list[Term], weight: float = 1.0, exact: bool = False,
+                  breaks: frozenset[int] = frozenset()) -> None:
+        """Pair and compound evidence for words typed next to each other (no pair across ``breaks``,
+        indices of ``words`` before which a new run starts)."""
+        for i, (a, b) in enumerate(zip(words, words[1:])):
+            if i + 1 not in breaks:
+                self.bm25(PAIRS, pair_key(a.folded, b.folded), self.rank.pairs * weight)
         for n in (2, 3):
             for i in range(len(words) - n + 1):
+                if any(k in breaks for k in range(i + 1, i + n)):
+                    continue
                 run = words[i : i + n]
                 for part in ("title", "lead"):
                     part_weight = getattr(self.rank, part) * self.rank.compounds * weight
@@ -182,24 +189,47 @@ def _in_order(query: list[str], title: list[str]) -> int:
     return prev[-1]
 
 
-def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ranking) -> np.ndarray:
-    """The title re-ranking bonus of each article: how closely its title follows the query's words."""
-    words = split_codes(words)
+def _pieces(words: list[Term], breaks: frozenset[int]) -> tuple[list[Term], set[int]]:
+    """``words`` as the titles are compared (concepts merged, codes split), and the indices of the
+    result before which no pair is formed."""
+    out: list[Term] = []
+    cut: set[int] = set()
+    for i, w in enumerate(words):
+        if i in breaks:
+            cut.add(len(out))
+        out.extend(split_codes(concept_words([w])))
+    return out, cut
+
+
+def _verbatim(query: list[str], title: list[str]) -> bool:
+    """True when ``query`` runs, word after word, somewhere in ``title``."""
+    n = len(query)
+    return any(title[i : i + n] == query for i in range(len(title) - n + 1))
+
+
+def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ranking,
+                  breaks: frozenset[int] = frozenset()) -> np.ndarray:
+    """The title re-ranking bonus of each article: how closely its title follows the query's words
+    (no pair of words across ``breaks``, indices of ``words``: see ``ParsedQuery.pair_breaks``)."""
+    words, cut = _pieces(words, breaks)
+    tokens = {w.folded for w in words if w.kind == "concept"}  # only the query's concepts merge in titles
     # words typed with diacritics match only their exact form, the others any form; when at
     # least half the words carry marks, the plain ones mean their exact form too ("vi", not "vì")
     marked = [w.exact for w in words if w.accented]
     exact_words = {w.exact for w in words} if 2 * len(marked) >= len(words) else set(marked)
     qfold = [("=" + w.exact) if w.exact in exact_words else w.folded for w in words]
-    qpairs = set(zip(qfold, qfold[1:]))
+    qpairs = {(a, b) for i, (a, b) in enumerate(zip(qfold, qfold[1:])) if i + 1 not in cut}
     accented = {w.exact for w in words} if exact_words else set()
     out = np.zeros(len(docs), dtype=np.float64)
     for i, d in enumerate(docs):
         title = snap.searcher.stored_fields(int(d)).get("title", "")
-        terms = split_codes(syllables(title))
+        terms = split_codes(concept_words(syllables(title), tokens))
         tfold = [("=" + t.exact) if t.exact in exact_words else t.folded for t in terms]
         p = rank.title_power
         bonus = rank.title_order * (_in_order(qfold, tfold) / len(qfold)) ** p
         bonus -= rank.title_length * math.log(max(len(tfold), 1))
+        if rank.title_shorter and _verbatim(qfold, tfold):
+            bonus -= rank.title_shorter * math.log(len(tfold))
         if qpairs:
             adjacent = qpairs & set(zip(tfold, tfold[1:]))
             near = (qpairs & set(zip(tfold, tfold[2:]))) - adjacent  # one word between
@@ -212,10 +242,10 @@ def title_bonuses(snap: Snapshot, docs: np.ndarray, words: list[Term], rank: Ran
 
 
 def rerank_titles(snap: Snapshot, docs: np.ndarray, score: np.ndarray, words: list[Term],
-                  rank: Ranking) -> tuple[np.ndarray, np.ndarray]:
+                  rank: Ranking, breaks: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """Re-rank the top articles by how closely their titles follow the query's words."""
     if not len(docs) or not words:
         return docs, score[docs]
-    new = score[docs].astype(np.float64) + title_bonuses(snap, docs, words, rank)
+    new = score[docs].astype(np.float64) + title_bonuses(snap, docs, words, rank, breaks)
     order = tie_order(-new, lambda pos: article_ids(snap, docs[pos]))
     return docs[order], new[order].astype(np.float32)

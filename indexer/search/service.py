@@ -51,6 +51,9 @@ class SearchRequest:
     highlight: bool = True
     collapse: bool = True  # one result per story group (indexer.search.collapse)
     group: str | None = None  # only the articles of this story group
+    # the query with diacritics restored, words bound to a neighbour joined by "_" ("bóng_đá việt_nam"):
+    # highlights then follow that reading (``indexer.assist.diacritics.DiacriticModel.reading``)
+    reading: str | None = None
 
 
 @dataclass
@@ -211,11 +214,13 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         # the same top articles are re-ranked whatever the page, so pages never overlap
         top = c.top
         depth = min(len(top), rank.rerank_depth)
-        head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank)
+        head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank,
+                                     parsed.pair_breaks())
         m.score[head] = scores
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]
-    hits = [_hit(snap, int(d), float(m.score[d]), m.wanted, req.highlight) for d in docs]
+    wanted = Wanted.of_query(parsed, req.reading)
+    hits = [_hit(snap, int(d), float(m.score[d]), wanted, req.highlight) for d in docs]
     for hit, d in zip(hits, docs):
         hit.group_size = sizes.get(int(snap.group_keys[d]), 1) if grouped[d] else 1
     facet_counts = facets(snap, req, facet_base(m)) if req.facets else no_facets()

@@ -93,11 +93,14 @@ def scoring_terms(parsed: ParsedQuery, rank: Ranking) -> list[Term]:
             if exact_word and rank.exact:
                 terms[(EXACT[part], w.exact)] = None
 
-    def adjacency(words: list, exact_words: bool = False) -> None:
-        for a, b in zip(words, words[1:]):
-            terms[(PAIRS, pair_key(a.folded, b.folded))] = None
+    def adjacency(words: list, exact_words: bool = False, breaks: frozenset[int] = frozenset()) -> None:
+        for i, (a, b) in enumerate(zip(words, words[1:])):
+            if i + 1 not in breaks:
+                terms[(PAIRS, pair_key(a.folded, b.folded))] = None
         for n in (2, 3):
             for i in range(len(words) - n + 1):
+                if any(k in breaks for k in range(i + 1, i + n)):
+                    continue
                 run = words[i : i + n]
                 for part in ("title", "lead"):
                     terms[(FOLDED[part], "_".join(w.folded for w in run))] = None
@@ -110,7 +113,7 @@ def scoring_terms(parsed: ParsedQuery, rank: Ranking) -> list[Term]:
                 word(w, exact and not item.expansion)
             if item is not group[0] and len(item.words) > 1:
                 adjacency(list(item.words))
-    adjacency(parsed.typed_words(), exact)
+    adjacency(parsed.typed_words(), exact, parsed.pair_breaks())
     return list(terms)
 
 
@@ -197,7 +200,7 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
         head = top[: rank.rerank_depth]
         words = parsed.typed_words()
         if len(head) and words:
-            bonus = title_bonuses(snap, head, words, rank)
+            bonus = title_bonuses(snap, head, words, rank, parsed.pair_breaks())
     counts: dict[str, dict[str, int]] = {f: {} for f in FACET_FIELDS}
     if req.facets:
         for name, rows in facets(snap, req, facet_base(m), top=len(snap.live) + 1).items():
@@ -212,5 +215,5 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
 
 def shard_hits(snap: Snapshot, picks: list[tuple[int, float]], req: SearchRequest) -> list[Hit]:
     """Round 3: display fields and highlighting of ``(docnum, score)`` picks, in that order."""
-    wanted = Wanted.of_query(parsed_query(req.q))
+    wanted = Wanted.of_query(parsed_query(req.q), req.reading)
     return [_hit(snap, int(d), float(s), wanted, req.highlight) for d, s in picks]

@@ -161,3 +161,67 @@ def _load(path: str) -> SynonymTable:
 def load_synonyms(path: str | Path | None = None) -> SynonymTable:
     """The synonym table from ``path`` (default: the package's ``data/acronyms.tsv``), cached."""
     return _load(str(path if path is not None else DEFAULT_PATH))
+
+
+# -- one token per concept, so that every spelling is one word ------------------------------------
+
+_PLAIN_WORD = re.compile(r"^[a-z0-9]+$")
+
+
+def concept_token(concept: Concept) -> str:
+    """The one word every form of ``concept`` is also indexed as: its shortest plain single-word
+    form ("tphcm" for TP.HCM / TP HCM / thành phố Hồ Chí Minh), two-way forms preferred."""
+    singles = [f[0] for f in concept.forms if len(f) == 1 and _PLAIN_WORD.match(f[0])]
+    two_way = [f[0] for f in concept.forms if len(f) == 1 and f not in concept.one_way
+               and _PLAIN_WORD.match(f[0])]
+    pool = two_way or singles
+    if pool:
+        return min(pool, key=lambda w: (len(w), w))
+    return "_".join(concept.forms[0])
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptSpan:
+    """Words ``[start, end)`` of a word list that spell a concept, and the concept's token."""
+
+    start: int
+    end: int
+    token: str
+    two_way: bool  # the token is a two-way form: the query may stand for the concept by it
+
+
+class ConceptIndex:
+    """Finds the spellings of every concept in a list of folded words (longest first, no overlap)."""
+
+    def __init__(self, table: SynonymTable):
+        self._by_first: dict[str, list[tuple[Form, ConceptSpan]]] = {}
+        for c in table.concepts:
+            token = concept_token(c)
+            two_way = (token,) in c.forms and (token,) not in c.one_way
+            for f in c.forms:
+                self._by_first.setdefault(f[0], []).append((f, ConceptSpan(0, len(f), token, two_way)))
+        for forms in self._by_first.values():
+            forms.sort(key=lambda x: -len(x[0]))
+
+    def spans(self, words: list[str]) -> list[ConceptSpan]:
+        """Non-overlapping concept spans of ``words`` (folded), left to right, longest first."""
+        out: list[ConceptSpan] = []
+        i, n = 0, len(words)
+        by_first = self._by_first
+        while i < n:
+            cands = by_first.get(words[i])
+            if cands:
+                for form, proto in cands:
+                    k = len(form)
+                    if i + k <= n and (k == 1 or tuple(words[i : i + k]) == form):
+                        out.append(ConceptSpan(i, i + k, proto.token, proto.two_way))
+                        i += k - 1
+                        break
+            i += 1
+        return out
+
+
+@lru_cache(maxsize=1)
+def concept_index() -> ConceptIndex:
+    """The concept spans finder of the package's table (the analyser indexes its tokens)."""
+    return ConceptIndex(load_synonyms())

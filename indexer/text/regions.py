@@ -550,12 +550,35 @@ def region_filter_value(name: str) -> str | None:
     former = tuple(w.folded for w in words[-2:]) == _FOLDED_SUFFIX
     if former:
         text = text[: words[-2].start].rstrip(" (").strip()
-    province = canonical_region(text)
+    text, province = _named(text)
     if province is None:
         return None
     if not former and _part_of(text) == gazetteer().by_province[province].core:
         return province
     return former_value(text)
+
+
+_KIND_WORDS = (("tinh",), ("thanh", "pho"), ("tp",))  # folded words naming a unit's kind before its name
+CITY = "Thành phố "
+
+
+def _named(text: str) -> tuple[str, str | None]:
+    """``text`` as a province name and the current province it names, also when a filter names it with
+    its kind ("tỉnh Quảng Bình", "TP Cần Thơ") or a city without "Thành phố" ("Hồ Chí Minh": not an
+    alias in article text, where it is mostly the person)."""
+    province = canonical_region(text)
+    if province is not None:
+        return text, province
+    words = syllables(text)
+    folded = tuple(w.folded for w in words)
+    for kind in _KIND_WORDS:
+        if len(folded) > len(kind) and folded[: len(kind)] == kind:
+            bare = text[words[len(kind)].start :]
+            province = canonical_region(bare)
+            if province is not None:
+                return bare, province
+    province = canonical_region(CITY + text)
+    return (CITY + text, province) if province is not None else (text, None)
 
 
 def region_filter_values(value: str) -> list[str]:
