@@ -71,6 +71,14 @@ class TermPositions(formats.Positions):
     def decode_weight(self, valuestring: bytes) -> float:
         return len(valuestring) // 4 * self.field_boost
 
+    @staticmethod
+    def posting_value(poslist: list[int]) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def grouped(self, value, analyzer) -> dict[str, list[int]] | None:
+        """Positions of each term of ``value`` (``indexer.store.patches`` adds them to the pool at once)."""
+        return _grouped(analyzer, value)
+
     def word_values(self, value, analyzer, **kwargs):
         poses = _grouped(analyzer, value)
         if poses is None:
@@ -78,7 +86,7 @@ class TermPositions(formats.Positions):
             return
         fb = self.field_boost
         for text, poslist in poses.items():
-            yield text, len(poslist), len(poslist) * fb, array("I", poslist).tobytes()
+            yield text, len(poslist), len(poslist) * fb, self.posting_value(poslist)
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermFrequency
@@ -86,6 +94,14 @@ class TermPositions(formats.Positions):
 class TermFrequency(formats.Frequency):
     """Whoosh's ``Frequency`` format, filled without building a Token per word (same bytes)."""
 
+    @staticmethod
+    def posting_value(poslist: list[int]) -> bytes:
+        return pack_uint(len(poslist))
+
+    def grouped(self, value, analyzer) -> dict[str, list[int]] | None:
+        """Positions of each term of ``value`` (``indexer.store.patches`` adds them to the pool at once)."""
+        return _grouped(analyzer, value)
+
     def word_values(self, value, analyzer, **kwargs):
         poses = _grouped(analyzer, value)
         if poses is None:
@@ -93,7 +109,7 @@ class TermFrequency(formats.Frequency):
             return
         fb = self.field_boost
         for text, poslist in poses.items():
-            yield text, len(poslist), len(poslist) * fb, pack_uint(len(poslist))
+            yield text, len(poslist), len(poslist) * fb, self.posting_value(poslist)
 
 
 def _text(analyzer, phrase: bool) -> TEXT:
