@@ -393,6 +393,13 @@ class VietnameseTokenizer(Tokenizer):
             return [(term.folded, term.pos) for term in terms]
         return [(term.exact, term.pos) for term in terms]
 
+    def overlaps(self, value: str) -> list[str]:
+        """Terms of ``term_positions`` that stand for words already counted (acronym concepts):
+        one entry per occurrence, left out of the field's length as Lucene's ``discountOverlaps``
+        does, so adding concepts changed no article's length (nor its BM25 normalisation)."""
+        terms = cached_analyze(value, self.with_compounds)
+        return [t.folded if self.form == "folded" else t.exact for t in terms if t.kind == "concept"]
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
@@ -425,6 +432,12 @@ class PairTokenizer(Tokenizer):
     def term_positions(self, value: str) -> list[tuple[str, int]]:
         """(pair, position of its first word), as ``__call__`` yields them but without Token objects."""
         return [(pair_key(a.folded, b.folded), a.pos) for a, b in word_pairs(syllables(value), value)]
+
+    def overlaps(self, value: str) -> list[str]:
+        """Pairs with an acronym concept, which stand for pairs already counted (see
+        ``VietnameseTokenizer.overlaps``)."""
+        return [pair_key(a.folded, b.folded) for a, b in word_pairs(syllables(value), value)
+                if a.kind == "concept" or b.kind == "concept"]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):

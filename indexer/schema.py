@@ -11,7 +11,7 @@ word pairs of all three, for proximity.  Their postings use the compact codec
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from whoosh import columns, formats
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
@@ -38,15 +38,17 @@ FP_EXACT = "fp_exact"  # hash of the normalised text
 STORY_COLUMNS = (GROUP_KEY, GROUP_JOINED, *FP_BANDS, FP_EXACT)
 
 
-def _grouped(analyzer, value: str) -> dict[str, list[int]] | None:
-    """Positions of each term, straight from our analyzers (None for other analyzers)."""
+def _grouped(analyzer, value: str) -> tuple[dict[str, list[int]], Counter[str]] | None:
+    """Positions of each term, straight from our analyzers, and the occurrences of each that do
+    not count in the field's length (None for other analyzers)."""
     direct = getattr(analyzer, "term_positions", None)
     if direct is None:
         return None
     poses: dict[str, list[int]] = defaultdict(list)
     for text, pos in direct(value):
         poses[text].append(pos)
-    return poses
+    overlaps = getattr(analyzer, "overlaps", None)
+    return poses, Counter(overlaps(value) if overlaps is not None else ())
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermPositions
@@ -75,18 +77,20 @@ class TermPositions(formats.Positions):
     def posting_value(poslist: list[int]) -> bytes:
         return array("I", poslist).tobytes()
 
-    def grouped(self, value, analyzer) -> dict[str, list[int]] | None:
-        """Positions of each term of ``value`` (``indexer.store.patches`` adds them to the pool at once)."""
+    def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
+        """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
         return _grouped(analyzer, value)
 
     def word_values(self, value, analyzer, **kwargs):
-        poses = _grouped(analyzer, value)
-        if poses is None:
+        grouped = _grouped(analyzer, value)
+        if grouped is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
+        poses, overlaps = grouped
         fb = self.field_boost
+        # the second value is what Whoosh adds to the field's length (overlaps left out)
         for text, poslist in poses.items():
-            yield text, len(poslist), len(poslist) * fb, self.posting_value(poslist)
+            yield text, len(poslist) - overlaps[text], len(poslist) * fb, self.posting_value(poslist)
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermFrequency
@@ -98,18 +102,19 @@ class TermFrequency(formats.Frequency):
     def posting_value(poslist: list[int]) -> bytes:
         return pack_uint(len(poslist))
 
-    def grouped(self, value, analyzer) -> dict[str, list[int]] | None:
-        """Positions of each term of ``value`` (``indexer.store.patches`` adds them to the pool at once)."""
+    def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
+        """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
         return _grouped(analyzer, value)
 
     def word_values(self, value, analyzer, **kwargs):
-        poses = _grouped(analyzer, value)
-        if poses is None:
+        grouped = _grouped(analyzer, value)
+        if grouped is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
+        poses, overlaps = grouped
         fb = self.field_boost
         for text, poslist in poses.items():
-            yield text, len(poslist), len(poslist) * fb, self.posting_value(poslist)
+            yield text, len(poslist) - overlaps[text], len(poslist) * fb, self.posting_value(poslist)
 
 
 def _text(analyzer, phrase: bool) -> TEXT:

@@ -270,3 +270,37 @@ def test_hostile_runner_in_process(index: Path) -> None:
     report = load.run_hostile(lambda path: client.get(path).status_code, max_ms=1000.0, repeat=1)
     assert report["requests"] == len(load.hostile_requests()) > 80
     assert report["over_limit"] == 0 and {"200", "400"} <= set(report["statuses"])
+
+
+def test_a_snapshot_opened_while_a_merge_removes_its_files_is_read_again(index: Path, monkeypatch) -> None:
+    """A reader that read the table of contents just before a commit deleted that generation's
+    segment files gets FileNotFoundError from Whoosh; the engine reads the newest generation again
+    instead of failing the request with a 503."""
+    from indexer.store.engine import Engine
+
+    engine = Engine(index)
+    real_load = engine._load
+    failures = iter([FileNotFoundError("_MAIN_x.seg"), FileNotFoundError("_MAIN_y.seg")])
+
+    def racing_load():
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_load()
+
+    monkeypatch.setattr(engine, "_load", racing_load)
+    assert engine.snapshot().doc_count == N_FIXTURE
+    assert next(failures, None) is None  # both failures were met and retried
+
+
+def test_a_snapshot_that_keeps_failing_still_raises(index: Path, monkeypatch) -> None:
+    from indexer.store.engine import Engine
+
+    engine = Engine(index)
+
+    def missing():
+        raise FileNotFoundError("gone")
+
+    monkeypatch.setattr(engine, "_load", missing)
+    with pytest.raises(FileNotFoundError):
+        engine.snapshot()

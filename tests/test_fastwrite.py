@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,12 @@ def test_direct_formats_give_whooshs_values(name: str, text: str) -> None:
     stock = formats.Positions if isinstance(field.format, TermPositions) else formats.Frequency
     direct = sorted(field.format.word_values(text, field.analyzer, mode="index"))
     through_tokens = sorted(stock.word_values(field.format, text, field.analyzer, mode="index"))
-    assert direct == through_tokens
-    for _word, freq, weight, value in direct:  # positions as native uint32s, which the codec takes
-        assert field.format.decode_frequency(value) == freq == weight
+    # the same postings; the length Whoosh adds up (the second value) leaves acronym concepts out
+    assert [(w, wt, v) for w, _, wt, v in direct] == [(w, wt, v) for w, _, wt, v in through_tokens]
+    overlaps = Counter(field.analyzer.overlaps(text))
+    for word, freq, weight, value in direct:  # positions as native uint32s, which the codec takes
+        assert field.format.decode_frequency(value) == weight
+        assert freq == weight - overlaps[word]
         if isinstance(field.format, TermPositions):
             assert field.format.decode_positions(value) == sorted(field.format.decode_positions(value))
 

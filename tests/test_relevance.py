@@ -248,3 +248,46 @@ def test_a_query_already_right_gets_no_correction(speller, q: str) -> None:
 
     model, corrector = speller
     assert did_you_mean(model, corrector, q) is None
+
+
+def test_two_syllables_run_together_are_split_even_when_the_index_has_the_joined_form() -> None:
+    """"hanoi" occurs in real indexes (URLs, English names), yet "hà nội" is what a reader means."""
+    from indexer.assist.diacritics import DiacriticModel
+    from indexer.assist.spelling import SpellingCorrector, did_you_mean
+
+    model = DiacriticModel.build(NEWS * 3 + ["Hanoi Times đưa tin", "Báo Hanoi Times", "Trang hanoi"],
+                                 min_count=1)
+    corrector = SpellingCorrector(model)
+    assert corrector.known("hanoi")
+    got = did_you_mean(model, corrector, "hanoi")
+    assert got is not None and got.lower() == "hà nội"
+    got = did_you_mean(model, corrector, "hanoi mua lon")
+    assert got is not None and got.lower() == "hà nội mưa lớn"
+
+
+def test_concept_tokens_leave_every_field_length_as_it_was(tmp_path: Path) -> None:
+    """A concept token stands for words already counted: it must not lengthen the field (BM25's
+    length normalisation would then lower every article naming "Trung Quốc" or "TP.HCM")."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    from indexer.analysis import PairTokenizer, analyze, syllables, word_pairs
+    from indexer.schema import EXACT, FOLDED, PAIRS
+    from indexer.store.engine import Engine
+    from indexer.store.index import write_articles
+    from tests.helpers import art
+
+    title = "Thành phố Hồ Chí Minh và Trung Quốc ký kết, UBND TP.HCM khởi công"
+    body = "Tại TP HCM, ủy ban nhân dân thành phố họp bàn với Trung Quốc."
+    write_articles(tmp_path / "ix", [art("a", title, body)])
+    snap = Engine(tmp_path / "ix").snapshot()
+    assert any(t.kind == "concept" for t in analyze(title))  # the fixture does name concepts
+    for part, text, compounds in (("title", title, True), ("body", body, False)):
+        words = [t for t in analyze(text, compounds) if t.kind != "concept"]
+        for field in (EXACT[part], FOLDED[part]):
+            assert int(snap.lengths(field)[0]) == len(words), field
+    joined = "\n".join((title, "", body))  # the pairs field holds title, lead and body
+    pairs = list(word_pairs(syllables(joined), joined))
+    overlaps = PairTokenizer().overlaps(joined)
+    assert 0 < len(overlaps) < len(pairs)
+    stored = byte_to_length(length_to_byte(len(pairs) - len(overlaps)))  # lengths are kept as one byte
+    assert int(snap.lengths(PAIRS)[0]) == stored != byte_to_length(length_to_byte(len(pairs)))

@@ -129,9 +129,9 @@ def _corpus_stats(snaps: list[Snapshot], terms: list[tuple[str, str]]) -> Corpus
     """Statistics summed over the shards; None for one snapshot (BM25 then reads its own)."""
     if len(snaps) == 1:
         return None
-    from indexer.shard.scatter import _base_stats, merge_stats
+    from indexer.shard.scatter import base_stats, merge_stats
 
-    parts = [_base_stats(s) for s in snaps]
+    parts = [base_stats(s) for s in snaps]
     merged = merge_stats(parts)
     df = {t: sum(len(s.postings(*t)[0]) for s in snaps) for t in terms}
     return CorpusStats(merged.doc_count, merged.avg_length, merged.newest, df)

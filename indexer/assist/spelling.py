@@ -17,6 +17,7 @@ typed by ``MIN_GAIN`` (a query that is already right keeps its words).
 from __future__ import annotations
 
 import math
+import re
 import threading
 import weakref
 from dataclasses import dataclass
@@ -36,6 +37,17 @@ BEAM = 48  # states kept per position
 LAMBDA = 0.8  # weight of the bigram estimate (the rest: unigram)
 LAMBDA3 = 0.6  # weight of the trigram estimate (the rest: the bigram model)
 UNKNOWN_FACTOR = math.exp(-6.0)  # a word the index never saw is this much less likely than one seen once
+# splitting a word that cannot be one syllable ("hanoi": two vowel groups) costs this instead of
+# EDIT_COST: such a word is mostly two syllables typed together, even when the index has it (URLs,
+# English names)
+JOINED_SPLIT_COST = 0.0
+_VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
+
+
+def several_syllables(word: str) -> bool:
+    """True when the folded ``word`` has two vowel groups, so it cannot be one Vietnamese syllable
+    (a syllable is onset, one run of vowels, coda: "nguyen", "quy" and "gia" are one)."""
+    return len(_VOWEL_GROUP_RE.findall(word)) >= 2
 
 
 def _deletes(word: str) -> set[str]:
@@ -153,28 +165,30 @@ class SpellingCorrector:
 
     # -- search ---------------------------------------------------------------------------
 
-    def _options(self, words: list[str], i: int) -> list[tuple[int, list[_Out], int]]:
-        """Ways to read the typed words from ``i``: (words consumed, output words, edits)."""
+    def _options(self, words: list[str], i: int) -> list[tuple[int, list[_Out], float]]:
+        """Ways to read the typed words from ``i``: (words consumed, output words, cost)."""
         w = words[i]
-        out: list[tuple[int, list[_Out], int]] = []
+        out: list[tuple[int, list[_Out], float]] = []
         for c in self.candidates(w):
-            out.append((1, [_Out(c, (i,), c != w)], int(c != w)))
+            out.append((1, [_Out(c, (i,), c != w)], EDIT_COST * (c != w)))
         if w.isalpha() and len(w) >= 4:
+            split_cost = JOINED_SPLIT_COST if several_syllables(w) else EDIT_COST
             for k in range(2, len(w) - 1):
                 left, right = w[:k], w[k:]
                 if self.known(left) and self.known(right):
-                    out.append((1, [_Out(left, (i,), True), _Out(right, (i,), True)], 1))
+                    out.append((1, [_Out(left, (i,), True), _Out(right, (i,), True)], split_cost))
             for k in range(2, len(w) - 2):  # a space typed as a letter: "trizbat" → "tri bat"
                 left, right = w[:k], w[k + 1 :]
                 if self.known(left) and self.known(right):
-                    out.append((1, [_Out(left, (i,), True), _Out(right, (i,), True)], 1))
+                    out.append((1, [_Out(left, (i,), True), _Out(right, (i,), True)], EDIT_COST))
         if i + 1 < len(words) and (w + words[i + 1]).isalpha():
             joined = w + words[i + 1]
             if self.known(joined):
-                out.append((2, [_Out(joined, (i, i + 1), True)], 1))
+                out.append((2, [_Out(joined, (i, i + 1), True)], EDIT_COST))
             for k in range(1, len(joined)):  # the space typed one letter off: "ha iphong" → "hai phong"
                 if abs(k - len(w)) == 1 and self.known(joined[:k]) and self.known(joined[k:]):
-                    out.append((2, [_Out(joined[:k], (i, i + 1), True), _Out(joined[k:], (i, i + 1), True)], 1))
+                    out.append((2, [_Out(joined[:k], (i, i + 1), True), _Out(joined[k:], (i, i + 1), True)],
+                                EDIT_COST))
         return out
 
     def _score(self, outs: list[_Out], prev: int) -> tuple[float, int]:
@@ -208,8 +222,8 @@ class SpellingCorrector:
             gain = self.logp(lasts[:, None], first[None, :], befores[:, None]) + scores[:, None]
             best_state = gain.argmax(axis=0)
             best = gain[best_state, np.arange(len(options))]
-            for k, (consumed, outs, edits) in enumerate(options):
-                total = float(best[k]) - EDIT_COST * edits
+            for k, (consumed, outs, cost) in enumerate(options):
+                total = float(best[k]) - cost
                 prev, prev2 = int(first[k]), int(lasts[best_state[k]])
                 for o in outs[1:]:
                     cur = self._id(o.word)

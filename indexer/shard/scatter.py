@@ -123,7 +123,7 @@ _base_cache: dict[int, tuple[weakref.ref, ShardStats]] = {}  # by id(snapshot), 
 _base_lock = threading.Lock()
 
 
-def _base_stats(snap: Snapshot) -> ShardStats:
+def base_stats(snap: Snapshot) -> ShardStats:
     """Document count, field-length totals and newest date of a snapshot (cached per snapshot)."""
     key = id(snap)
     with _base_lock:
@@ -145,7 +145,7 @@ def _base_stats(snap: Snapshot) -> ShardStats:
 
 def shard_stats(snap: Snapshot, req: SearchRequest, rank: Ranking) -> ShardStats:
     """Round 1: this shard's statistics and the local document frequencies of the query's terms."""
-    base = _base_stats(snap)
+    base = base_stats(snap)
     parsed = parsed_query(req.q)
     df = {} if parsed.empty else {t: len(snap.postings(*t)[0]) for t in scoring_terms(parsed, rank)}
     return ShardStats(base.doc_count, base.size, base.field_lengths, base.newest, df, snap.grouped_keys)

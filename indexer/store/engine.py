@@ -32,6 +32,7 @@ SCORED_FIELDS = (*EXACT.values(), *FOLDED.values(), PAIRS)
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_TF = np.zeros(0, dtype=np.float32)
+LOAD_ATTEMPTS = 5  # tries to open the newest generation while commits remove older files
 
 
 def _decode_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -319,10 +320,22 @@ class Engine:
             self._checked = now
             snap = self._snapshot
             if snap is None or self.ix.latest_generation() != snap.generation:
-                snap = self._snapshot = self._load()
+                snap = self._snapshot = self._load_committed()
                 # the old searcher stays usable by requests still holding it; its files
                 # are closed when it is garbage-collected
             return snap
+
+    def _load_committed(self) -> Snapshot:
+        """``_load``, again when a commit removed the files of the generation it started reading
+        (a merge that lands between reading the table of contents and opening its segments)."""
+        for attempt in range(LOAD_ATTEMPTS):
+            try:
+                return self._load()
+            except FileNotFoundError:
+                if attempt == LOAD_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _load(self) -> Snapshot:
         searcher = self.ix.searcher()

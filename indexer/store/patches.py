@@ -115,7 +115,8 @@ def _add_document(self, **fields) -> None:
     Whoosh passes every posting through three generators and a tuple (``Field.index``,
     ``Format.word_values``, ``PostingPool.add``); fields whose format groups its terms itself
     (``indexer.schema.TermPositions`` / ``TermFrequency``: ``grouped``) go to
-    ``TermPool.add_grouped`` in one call, with the same term bytes, weights, values and length.
+    ``TermPool.add_grouped`` in one call, with the same term bytes, weights, values and length
+    (overlaps left out of it, as ``word_values`` reports them).
     Everything else is Whoosh's loop as shipped (2.7.5), which :data:`WHOOSH_VERSION` pins.
     """
     pool = self.pool
@@ -139,9 +140,10 @@ def _add_document(self, **fields) -> None:
             length = 0
             if field.indexed:
                 grouped = getattr(field.format, "grouped", None)
-                poses = grouped(value, field.analyzer) if grouped is not None and isinstance(value, str) else None
-                if poses is not None:
-                    length = pool.add_grouped(fieldname, docnum, poses, field.format.field_boost,
+                found = grouped(value, field.analyzer) if grouped is not None and isinstance(value, str) else None
+                if found is not None:
+                    poses, overlaps = found
+                    length = pool.add_grouped(fieldname, docnum, poses, overlaps, field.format.field_boost,
                                               field.format.posting_value)
                     if not field.scorable:
                         length = 0
