@@ -418,6 +418,21 @@ class VietnameseTokenizer(Tokenizer):
             yield t
 
 
+_last_pairs: tuple[str, list[tuple[Term, Term]]] = ("", [])
+
+
+def _pairs(value: str) -> list[tuple[Term, Term]]:
+    """``word_pairs(syllables(value), value)``, kept for the next call on the same text: indexing
+    asks a field for its pairs, then for their overlaps (one reference swap: thread-safe)."""
+    global _last_pairs
+    last = _last_pairs
+    if last[0] == value:
+        return last[1]
+    pairs = list(word_pairs(syllables(value), value))
+    _last_pairs = (value, pairs)
+    return pairs
+
+
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.analysis.PairTokenizer
 # (indexer.store.ondisk.ON_DISK_CONTRACT).
 class PairTokenizer(Tokenizer):
@@ -431,12 +446,12 @@ class PairTokenizer(Tokenizer):
 
     def term_positions(self, value: str) -> list[tuple[str, int]]:
         """(pair, position of its first word), as ``__call__`` yields them but without Token objects."""
-        return [(pair_key(a.folded, b.folded), a.pos) for a, b in word_pairs(syllables(value), value)]
+        return [(pair_key(a.folded, b.folded), a.pos) for a, b in _pairs(value)]
 
     def overlaps(self, value: str) -> list[str]:
         """Pairs with an acronym concept, which stand for pairs already counted (see
         ``VietnameseTokenizer.overlaps``)."""
-        return [pair_key(a.folded, b.folded) for a, b in word_pairs(syllables(value), value)
+        return [pair_key(a.folded, b.folded) for a, b in _pairs(value)
                 if a.kind == "concept" or b.kind == "concept"]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
