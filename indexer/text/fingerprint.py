@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from indexer.analysis import exact_words
+from indexer.analysis import WORD_RE, normalize_word
 
 SHINGLE = 5  # words per shingle
 BANDS = 8  # LSH bands (index columns ``fp0`` … ``fp7``)
@@ -94,7 +94,7 @@ def shingle_hashes(words: list[str]) -> np.ndarray:
     one with a chance of about 1 in 4,000."""
     if not words:
         return np.zeros(0, dtype=np.uint32)
-    hashes = np.array([_word_hash(w) for w in words], dtype=np.uint64)
+    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
     n = max(len(hashes) - SHINGLE + 1, 1)
     out = hashes[:n].copy()
     with np.errstate(over="ignore"):
@@ -119,12 +119,14 @@ def minhash_bands(shingles: np.ndarray) -> tuple[int, ...]:
 
 def fingerprint(title: str, lead: str, body: str) -> Fingerprint:
     """The fingerprint of an article's text (see the module docstring)."""
-    head = exact_words(title)
-    words = exact_words(f"{lead}\n{body}")
-    exact = text_hash(" ".join(head) + "\n" + " ".join(words))
+    # the exact words of ``indexer.analysis.exact_words``, by C-level ``map`` over its cached normaliser
+    words = list(map(normalize_word, WORD_RE.findall(f"{lead}\n{body}")))
+    text = " ".join(words)
+    exact = text_hash(" ".join(map(normalize_word, WORD_RE.findall(title))) + "\n" + text)
     shingles = shingle_hashes(words)
-    numbers = np.unique(np.array([_word_hash(_number(n)) >> 32 for w in set(words) if not w.isalpha()
-                                  for n in _NUMBER.findall(w)], dtype=np.uint32))
+    # a number never spans a space, so the numbers of the joined words are those of each word
+    numbers = np.unique(np.array([_word_hash(_number(n)) >> 32 for n in set(_NUMBER.findall(text))],
+                                 dtype=np.uint32))
     return Fingerprint(exact, shingles, numbers, minhash_bands(shingles))
 
 

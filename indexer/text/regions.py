@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
@@ -120,6 +121,7 @@ class Gazetteer:
     blocked_exact: set[tuple[str, ...]] = field(default_factory=set)
     blocked_folded: set[tuple[str, ...]] = field(default_factory=set)
     exact_starts: set[str] = field(default_factory=set)  # first words of exact names (a quick filter)
+    longest_exact: int = 0  # words in the longest exact name
     # which former part each exact or folded key names (a current name: the part that gave it)
     exact_part: dict[tuple[str, ...], int] = field(default_factory=dict)
     folded_part: dict[tuple[str, ...], int] = field(default_factory=dict)
@@ -198,6 +200,7 @@ def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
         gz.blocked_exact.add(_exact_key(text))
         gz.blocked_folded.update(form_variants(text))
     gz.exact_starts = {k[0] for k in (*gz.exact, *gz.blocked_exact)}
+    gz.longest_exact = max(len(k) for k in gz.exact)
     return gz
 
 
@@ -312,21 +315,55 @@ def _ends_with(words: list[str], tail: tuple[str, ...]) -> bool:
     return len(words) >= len(tail) and tuple(words[-len(tail) :]) == tail
 
 
+class _Words:
+    """The words of a text (``PART_RE``: codes split into their parts, "TP.HCM" → "TP", "HCM") and
+    the text between them, split once in C; exact forms are normalised only where a name may start."""
+
+    __slots__ = ("pieces", "words")
+
+    def __init__(self, text: str) -> None:
+        self.pieces = _PART_SPLIT_RE.split(text)  # gap, word, gap, word, …, gap
+        self.words = self.pieces[1::2]
+
+    def exact(self, k: int) -> str:
+        return normalize_word(self.words[k])
+
+    def upper(self, k: int) -> bool:
+        """Starts with a capital (or a digit) in the original text."""
+        first = self.words[k][0]
+        return first.isupper() or first.isdigit()
+
+    def gap(self, a: int, b: int) -> str:
+        """The text from the end of word ``a - 1`` to the start of word ``b`` (``a <= b``)."""
+        return "".join(self.pieces[2 * a : 2 * b + 1])
+
+
+_PART_SPLIT_RE = re.compile(f"({PART_RE.pattern})", PART_RE.flags)
+
+
+@lru_cache(maxsize=200_000)
+def _may_start(word: str) -> bool:
+    """Whether a name of the gazetteer may start at this word (capitalised, a known first word)."""
+    return (word[0].isupper() or word[0].isdigit()) and normalize_word(word) in gazetteer().exact_starts
+
+
 def _mentions(text: str) -> list[_Mention]:
     """Credible mentions of provinces in ``text``, in order."""
     gz = gazetteer()
-    toks = _split_tokens(text)
-    longest = max(len(k) for k in gz.exact)
+    toks = _Words(text)
+    words = toks.words
+    n = len(words)
+    longest = gz.longest_exact
     out: list[_Mention] = []
-    i = 0
-    starts = gz.exact_starts
-    while i < len(toks):
-        match: tuple[int, str | None] | None = None
-        if not toks[i].upper or toks[i].exact not in starts:
-            i += 1
+    i = 0  # the first word not yet part of a match
+    for c in compress(range(n), map(_may_start, words)):
+        if c < i:
             continue
-        for j in range(min(len(toks), i + longest), i, -1):
-            key = tuple(t.exact for t in toks[i:j])
+        i = c
+        span = tuple(map(normalize_word, words[i : min(n, i + longest)]))
+        match: tuple[int, str | None] | None = None
+        for j in range(i + len(span), i, -1):
+            key = span[: j - i]
             if key in gz.blocked_exact:
                 match = (j, None)
                 break
@@ -337,21 +374,21 @@ def _mentions(text: str) -> list[_Mention]:
             i += 1
             continue
         j, province = match
-        if province is not None and all(t.upper for t in toks[i:j]):
-            verdict = _judge(text, toks, i)
+        if province is not None and all(toks.upper(k) for k in range(i, j)):
+            verdict = _judge(toks, i)
             if verdict is not None:
-                out.append(_Mention(province, i, j, verdict, key=tuple(t.exact for t in toks[i:j])))
+                out.append(_Mention(province, i, j, verdict, key=span[: j - i]))
         i = j
-    return _merge(text, toks, out)
+    return _merge(toks, out)
 
 
-def _merge(text: str, toks: list[_Tok], found: list[_Mention]) -> list[_Mention]:
+def _merge(toks: _Words, found: list[_Mention]) -> list[_Mention]:
     """Count "Buôn Ma Thuột, Đắk Lắk" once, and mark lists and routes of different provinces."""
     out: list[_Mention] = []
     for m in found:
         prev = out[-1] if out else None
         near = prev is not None and m.i - prev.j <= 1 and _LIST_GAP_RE.match(
-            text[toks[prev.j - 1].end : toks[m.i].start].replace("(", "").replace(")", "")) is not None
+            toks.gap(prev.j, m.i).replace("(", "").replace(")", "")) is not None
         if prev is None or not near:
             out.append(m)
             continue
@@ -363,25 +400,25 @@ def _merge(text: str, toks: list[_Tok], found: list[_Mention]) -> list[_Mention]
     return out
 
 
-def _judge(text: str, toks: list[_Tok], i: int) -> bool | None:
-    """None to reject the name starting at ``toks[i]``, else whether its context is strong evidence."""
+def _judge(toks: _Words, i: int) -> bool | None:
+    """None to reject the name starting at word ``i``, else whether its context is strong evidence."""
     if i == 0:
-        return toks[i].exact == "tp"
-    gap = text[toks[i - 1].end : toks[i].start]
+        return toks.exact(i) == "tp"
+    gap = toks.gap(i, i)
     if not CLAUSE_BREAK_RE.search(gap) or gap.strip() in (".", ""):
-        before = [t.exact for t in toks[max(0, i - 2) : i]]
+        before = [toks.exact(k) for k in range(max(0, i - 2), i)]
         if any(_ends_with(before, p) for p in _STRONG_PREFIXES):
             return True
     if not CLAUSE_BREAK_RE.search(gap):
-        prev = toks[i - 1]
-        if prev.exact in _PLACE_PREFIXES or prev.exact in _PERSON_TITLES:
+        prev = toks.exact(i - 1)
+        if prev in _PLACE_PREFIXES or prev in _PERSON_TITLES:
             return None
-        if prev.upper and (prev.exact in _NAME_WORDS or prev.exact in _CLUB_WORDS):
+        if toks.upper(i - 1) and (prev in _NAME_WORDS or prev in _CLUB_WORDS):
             return None
-    if toks[i].exact == "tp":  # an alias that carries its own "TP" (TP.HCM, TP Hồ Chí Minh)
+    if toks.exact(i) == "tp":  # an alias that carries its own "TP" (TP.HCM, TP Hồ Chí Minh)
         return True
     # the end of an address: "xã Long Điền, huyện Đông Hải, Bạc Liêu" / "(Mai Châu, Hoà Bình)"
-    return "," in gap and any(t.exact in _ADMIN_WORDS for t in toks[max(0, i - 6) : i])
+    return "," in gap and any(toks.exact(k) in _ADMIN_WORDS for k in range(max(0, i - 6), i))
 
 
 def _first_paragraph(body: str) -> str:
