@@ -9,7 +9,8 @@ apart, e.g. in its own venv: ``pip install 'locust>=2.30,<3'``).
         --only-summary --csv /tmp/loc
 
 ``TIMTIN_QUERIES`` names another queries file (default ``../shared/data/dev-queries.json``);
-``TIMTIN_RATE_PER_USER`` changes the requests per second of each user (default 1).
+``TIMTIN_RATE_PER_USER`` changes the requests per second of each user (default 1).  Each user
+starts after a random part of its period (``TIMTIN_IN_STEP=1``: not, so users fire in step).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import random
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import gevent
 from locust import FastHttpUser, constant_throughput, events, task
 
 QUERIES_FILE = Path(os.environ.get("TIMTIN_QUERIES",
@@ -43,8 +45,18 @@ def _loopback_only(environment, **_kw) -> None:
         raise SystemExit(f"--host must be on the loopback interface, not {host!r}")
 
 
+RATE_PER_USER = float(os.environ.get("TIMTIN_RATE_PER_USER", "1"))
+
+
 class Searcher(FastHttpUser):
-    wait_time = constant_throughput(float(os.environ.get("TIMTIN_RATE_PER_USER", "1")))
+    wait_time = constant_throughput(RATE_PER_USER)
+
+    def on_start(self) -> None:
+        # Users spawned at a fixed rate share one phase of the pacing period (spawned 1/r s apart,
+        # each firing every 1/RATE_PER_USER s), so all of them fire in the same instant: bursts of
+        # -u requests, not a rate. A random first delay makes them independent, as readers are.
+        if os.environ.get("TIMTIN_IN_STEP") != "1":
+            gevent.sleep(random.random() / RATE_PER_USER)
 
     @task
     def search(self) -> None:
