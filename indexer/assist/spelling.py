@@ -42,12 +42,22 @@ UNKNOWN_FACTOR = math.exp(-6.0)  # a word the index never saw is this much less 
 # English names)
 JOINED_SPLIT_COST = 0.0
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
+# a well-formed folded syllable: onset, one to three vowels, coda ("nguyen", "quoc", "bao"; not "vag")
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+# below this many words of text, a well-formed syllable the index lacks is taken as meant, not as a
+# typo: a model learned from a handful of articles (a new index of the seeds) lacks most words
+MIN_TOKENS = 50_000
 
 
 def several_syllables(word: str) -> bool:
     """True when the folded ``word`` has two vowel groups, so it cannot be one Vietnamese syllable
     (a syllable is onset, one run of vowels, coda: "nguyen", "quy" and "gia" are one)."""
     return len(_VOWEL_GROUP_RE.findall(word)) >= 2
+
+
+def well_formed(word: str) -> bool:
+    """True when the folded ``word`` is built as a Vietnamese syllable (it may still be a typo)."""
+    return _SYLLABLE_RE.fullmatch(word) is not None
 
 
 def _deletes(word: str) -> set[str]:
@@ -150,8 +160,9 @@ class SpellingCorrector:
             np.zeros(keys.shape)
 
     def candidates(self, word: str) -> list[str]:
-        """``word`` and the known words one edit away, most frequent first."""
-        if not word.isalpha():
+        """``word`` and the known words one edit away, most frequent first (only ``word`` when the
+        model is too small to call a well-formed syllable it lacks a typo)."""
+        if not word.isalpha() or (self.total < MIN_TOKENS and well_formed(word)):
             return [word]
         found: set[int] = set()
         for key in _deletes(word) | {word}:
