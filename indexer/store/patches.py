@@ -120,8 +120,10 @@ def _add_document(self, **fields) -> None:
     Everything else is Whoosh's loop as shipped (2.7.5), which :data:`WHOOSH_VERSION` pins.
     """
     pool = self.pool
-    if not isinstance(pool, TermPool) or any(name.startswith("_") for name in fields) or \
-            any(f.separate_spelling() or f.vector for f in self.schema):
+    plain = getattr(self, "_timtin_plain_schema", None)  # the schema's answer, once per writer
+    if plain is None:
+        plain = self._timtin_plain_schema = not any(f.separate_spelling() or f.vector for f in self.schema)
+    if not isinstance(pool, TermPool) or not plain or any(name.startswith("_") for name in fields):
         return _STOCK["add_document"](self, **fields)  # boosts, custom stored values, spelling, vectors
     self._check_state()
     perdocwriter = self.perdocwriter
