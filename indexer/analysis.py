@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import accumulate, repeat
-from operator import itemgetter
+from itertools import accumulate, compress, repeat
+from operator import itemgetter, sub
 from typing import NamedTuple
 
 from unidecode import unidecode
@@ -312,19 +313,23 @@ def analyze(text: str, with_compounds: bool = True) -> list[Term]:
 
     Sorted by position; extras follow the word whose position they share.
     """
+    return _analyze(text, with_compounds)[0]
+
+
+def _analyze(text: str, with_compounds: bool) -> tuple[list[Term], list[Term]]:
+    """``analyze``, and the acronym concepts among its terms."""
     words = syllables(text)
     terms: list[Term] = []
     for w in words:
         terms.append(w)
         if _JOINER_RE.search(text, w.start, w.end):
             terms.extend(code_parts(w, text))
-    extra = concepts(words)
-    if with_compounds:
-        extra += compounds(words, text)
+    found = concepts(words)
+    extra = found + compounds(words, text) if with_compounds else found
     if extra:
         terms.extend(extra)
         terms.sort(key=lambda t: (t.pos, t.kind != "word"))
-    return terms
+    return terms, found
 
 
 def word_pairs(words: list[Term], text: str | None = None) -> Iterator[tuple[Term, Term]]:
@@ -354,17 +359,22 @@ def pair_key(a: str, b: str) -> str:
 
 # -- Whoosh tokenizers ---------------------------------------------------------------
 
-_cache: dict[tuple[str, bool], list[Term]] = {}
+_cache: dict[tuple[str, bool], tuple[list[Term], list[Term]]] = {}
 
 
 def cached_analyze(text: str, with_compounds: bool) -> list[Term]:
     """``analyze`` with a tiny cache: Whoosh analyses the same value for both forms."""
+    return _cached(text, with_compounds)[0]
+
+
+def _cached(text: str, with_compounds: bool) -> tuple[list[Term], list[Term]]:
+    """``_analyze`` (terms, and the acronym concepts among them) through the tiny cache."""
     key = (text, with_compounds)
     hit = _cache.get(key)
     if hit is None:
         if len(_cache) > 8:
             _cache.clear()
-        hit = _cache[key] = analyze(text, with_compounds)
+        hit = _cache[key] = _analyze(text, with_compounds)
     return hit
 
 
@@ -393,12 +403,16 @@ class VietnameseTokenizer(Tokenizer):
             return [(term.folded, term.pos) for term in terms]
         return [(term.exact, term.pos) for term in terms]
 
+    def term_counts(self, value: str) -> Counter[str]:
+        """How often each term of ``term_positions`` occurs (counted in C: no positions gathered)."""
+        return Counter(map(_FOLDED if self.form == "folded" else _EXACT, cached_analyze(value, self.with_compounds)))
+
     def overlaps(self, value: str) -> list[str]:
         """Terms of ``term_positions`` that stand for words already counted (acronym concepts):
         one entry per occurrence, left out of the field's length as Lucene's ``discountOverlaps``
         does, so adding concepts changed no article's length (nor its BM25 normalisation)."""
-        terms = cached_analyze(value, self.with_compounds)
-        return [t.folded if self.form == "folded" else t.exact for t in terms if t.kind == "concept"]
+        found = _cached(value, self.with_compounds)[1]
+        return list(map(_FOLDED if self.form == "folded" else _EXACT, found))
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
@@ -418,7 +432,33 @@ class VietnameseTokenizer(Tokenizer):
             yield t
 
 
+_EXACT, _FOLDED, _POS = itemgetter(0), itemgetter(1), itemgetter(2)
 _last_pairs: tuple[str, list[tuple[Term, Term]]] = ("", [])
+_last_pair_terms: tuple[str, tuple[list[str], list[str]]] = ("", ([], []))
+
+
+def _pair_terms(value: str) -> tuple[list[str], list[str]]:
+    """The pair keys of ``word_pairs(syllables(value), value)``: those of two words, and those with an
+    acronym concept (kept for the next call on the same text, as ``_pairs``).
+
+    Two consecutive words of ``syllables`` are one position apart exactly when no clause
+    punctuation separates them (a break adds a position), so the words' pairs are found by
+    C-level maps instead of a regex search per pair.
+    """
+    global _last_pair_terms
+    last = _last_pair_terms
+    if last[0] == value:
+        return last[1]
+    words = syllables(value)
+    folded = list(map(_FOLDED, words))
+    pos = list(map(_POS, words))
+    plain = list(compress(map(pair_key, folded, folded[1:]), map((1).__eq__, map(sub, pos[1:], pos))))
+    merged = concept_words(words)
+    with_concepts = [] if merged is words else [
+        pair_key(a.folded, b.folded) for a, b in zip(merged, merged[1:])
+        if (a.kind == "concept" or b.kind == "concept") and not CLAUSE_BREAK_RE.search(value, a.end, b.start)]
+    _last_pair_terms = (value, (plain, with_concepts))
+    return plain, with_concepts
 
 
 def _pairs(value: str) -> list[tuple[Term, Term]]:
@@ -448,11 +488,18 @@ class PairTokenizer(Tokenizer):
         """(pair, position of its first word), as ``__call__`` yields them but without Token objects."""
         return [(pair_key(a.folded, b.folded), a.pos) for a, b in _pairs(value)]
 
+    def term_counts(self, value: str) -> Counter[str]:
+        """How often each pair of ``term_positions`` occurs."""
+        plain, with_concepts = _pair_terms(value)
+        counts = Counter(plain)
+        if with_concepts:
+            counts.update(with_concepts)
+        return counts
+
     def overlaps(self, value: str) -> list[str]:
         """Pairs with an acronym concept, which stand for pairs already counted (see
         ``VietnameseTokenizer.overlaps``)."""
-        return [pair_key(a.folded, b.folded) for a, b in _pairs(value)
-                if a.kind == "concept" or b.kind == "concept"]
+        return _pair_terms(value)[1]
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):

@@ -47,8 +47,20 @@ def _grouped(analyzer, value: str) -> tuple[dict[str, list[int]], Counter[str]] 
     poses: dict[str, list[int]] = defaultdict(list)
     for text, pos in direct(value):
         poses[text].append(pos)
+    return poses, _overlaps(analyzer, value)
+
+
+def _counted(analyzer, value: str) -> tuple[Counter[str], Counter[str]] | None:
+    """``_grouped`` for a count-only field: the count of each term (no positions to gather)."""
+    counts = getattr(analyzer, "term_counts", None)
+    if counts is None:
+        return None
+    return counts(value), _overlaps(analyzer, value)
+
+
+def _overlaps(analyzer, value: str) -> Counter[str]:
     overlaps = getattr(analyzer, "overlaps", None)
-    return poses, Counter(overlaps(value) if overlaps is not None else ())
+    return Counter(overlaps(value) if overlaps is not None else ())
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermPositions
@@ -77,6 +89,8 @@ class TermPositions(formats.Positions):
     def posting_value(poslist: list[int]) -> bytes:
         return array("I", poslist).tobytes()
 
+    pooled_value = posting_value  # what the pool stores per posting (``indexer.store.patches``)
+
     def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
         """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
         return _grouped(analyzer, value)
@@ -102,9 +116,12 @@ class TermFrequency(formats.Frequency):
     def posting_value(poslist: list[int]) -> bytes:
         return pack_uint(len(poslist))
 
-    def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
-        """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
-        return _grouped(analyzer, value)
+    pooled_value = None  # the pool keeps counts only: the compact codec reads no value of this format
+
+    def grouped(self, value, analyzer) -> tuple[Counter[str], Counter[str]] | None:
+        """Each term's count (``_counted``): ``indexer.store.patches`` adds a field's postings to the
+        pool at once."""
+        return _counted(analyzer, value)
 
     def word_values(self, value, analyzer, **kwargs):
         grouped = _grouped(analyzer, value)

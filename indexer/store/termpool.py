@@ -27,10 +27,12 @@ from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_uint
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length
 
@@ -200,7 +202,9 @@ class TermPool:
         self.segment = segment
         self.limit = limitmb * 2**20
         self.size = 0
-        self.terms: dict[tuple[str, bytes], tuple[array, array, bytearray, array]] = {}
+        self.terms: dict[tuple[str, bytes], tuple[array, array, bytearray, array]] = {}  # from ``add``
+        # from ``add_grouped``: by field, then by term text (encoded once per segment, not per posting)
+        self.grouped: dict[str, dict[str, tuple[array, array, bytearray, array]]] = {}
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
 
@@ -224,42 +228,68 @@ class TermPool:
         if self.size > self.limit:
             self._spill()
 
-    def add_grouped(self, fieldname: str, docnum: int, poses: dict[str, list[int]], overlaps: Mapping[str, int],
-                    boost: float, value: Callable[[list[int]], bytes]) -> int:
-        """Every posting of one field of one document at once (term → its positions), as ``add``
-        would add them one by one: weight ``len(positions) * boost``, value ``value(positions)``.
+    def add_grouped(self, fieldname: str, docnum: int, found: Mapping[str, list[int]] | Mapping[str, int],
+                    overlaps: Mapping[str, int], boost: float, value: Callable[[list[int]], bytes] | None) -> int:
+        """Every posting of one field of one document at once, as ``add`` would add them one by one.
+
+        With ``value``, ``found`` maps each term to its positions: weight ``len(positions) * boost``,
+        value ``value(positions)``.  Without (a count-only field, whose values the compact codec never
+        reads), ``found`` maps each term to its count: weight ``count * boost`` and no value bytes.
         Returns the field's length: the sum of the frequencies less the ``overlaps`` (occurrences
         that do not count, ``indexer.schema._grouped``)."""
-        terms, size, length = self.terms, 0, 0
-        for text, poslist in poses.items():
-            tbytes = text.encode("utf-8")
-            key = (fieldname, tbytes)
-            entry = terms.get(key)
-            if entry is None:
-                entry = terms[key] = (array("I"), array("f"), bytearray(), array("I"))
-                size += self.TERM_BYTES + len(tbytes)
-                self.fieldnames.add(fieldname)
-            n = len(poslist)
-            length += n - overlaps[text] if overlaps else n
-            entry[0].append(docnum)
-            entry[1].append(n * boost)
-            vbytes = value(poslist)
-            blob = entry[2]
-            blob += vbytes
-            entry[3].append(len(blob))
-            size += self.POSTING_BYTES + len(vbytes)
+        terms = self.grouped.get(fieldname)
+        if terms is None:
+            terms = self.grouped[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        size = 0
+        if value is None:
+            for text, n in found.items():  # type: ignore[assignment]
+                entry = terms.get(text)
+                if entry is None:
+                    entry = terms[text] = (array("I"), array("f"), bytearray(), array("I"))
+                    size += self.TERM_BYTES + len(text)
+                entry[0].append(docnum)
+                entry[1].append(n * boost)
+            length = sum(found.values())  # type: ignore[arg-type]
+            size += self.POSTING_BYTES * len(found)
+        else:
+            length = 0
+            for text, poslist in found.items():
+                entry = terms.get(text)
+                if entry is None:
+                    entry = terms[text] = (array("I"), array("f"), bytearray(), array("I"))
+                    size += self.TERM_BYTES + len(text)
+                n = len(poslist)  # type: ignore[arg-type]
+                length += n
+                entry[0].append(docnum)
+                entry[1].append(n * boost)
+                vbytes = value(poslist)  # type: ignore[arg-type]
+                blob = entry[2]
+                blob += vbytes
+                entry[3].append(len(blob))
+                size += self.POSTING_BYTES + len(vbytes)
+        if overlaps:
+            length -= sum(overlaps.values())
         self.size += size
         if self.size > self.limit:
             self._spill()
         return length
 
+    def _items(self) -> list[tuple[tuple[str, bytes], tuple[array, array, bytearray, array]]]:
+        """Every term of the pool, (field, term bytes) → arrays, in key order."""
+        items = list(self.terms.items())
+        for fieldname, terms in self.grouped.items():
+            items += [((fieldname, text.encode("utf-8")), entry) for text, entry in terms.items()]
+        items.sort(key=itemgetter(0))
+        return items
+
     def _spill(self) -> None:
         path = f"{random_name()}.terms"
         with self.tempstore.create_file(path).raw_file() as f:
-            for key in sorted(self.terms):  # one pickle per term: no memo keeps earlier terms alive
-                pickle.dump((key, *self.terms[key]), f, 5)
+            for key, entry in self._items():  # one pickle per term: no memo keeps earlier terms alive
+                pickle.dump((key, *entry), f, 5)
         self.runs.append(path)
-        self.terms = {}
+        self.terms, self.grouped = {}, {}
         self.size = 0
 
     def _read_run(self, path: str) -> Iterator[tuple]:
@@ -272,7 +302,7 @@ class TermPool:
 
     def iter_terms(self) -> Iterator[tuple[tuple[str, bytes], array, array, bytearray, array]]:
         """(key, docnums, weights, value bytes, value ends) per term, in term order."""
-        memory = ((key, *self.terms[key]) for key in sorted(self.terms))
+        memory = ((key, *entry) for key, entry in self._items())
         if not self.runs:
             yield from memory
             return
@@ -293,6 +323,10 @@ class TermPool:
     def iter_postings(self) -> Iterator[tuple]:
         """Postings as Whoosh's pool yields them: (fieldname, tbytes, docnum, weight, value)."""
         for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
+            if not ends:  # a count-only field's term (``add_grouped`` without values): Whoosh's Frequency value
+                for d, w in zip(ids, weights):
+                    yield fieldname, tbytes, d, w, pack_uint(int(w))
+                continue
             start = 0
             for d, w, end in zip(ids, weights, ends):
                 yield fieldname, tbytes, d, w, bytes(blob[start:end])
