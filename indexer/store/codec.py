@@ -32,7 +32,7 @@ SMALL = 8  # lists up to this long are packed and unpacked in plain Python
 
 def varint(n: int) -> bytes:
     if n < 0x80:
-        return _BYTE[n]
+        return BYTE[n]
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
@@ -41,7 +41,7 @@ def varint(n: int) -> bytes:
     return bytes(out)
 
 
-_BYTE = [bytes((i,)) for i in range(256)]  # one-byte values, made once
+BYTE = [bytes((i,)) for i in range(256)]  # one-byte values, made once
 
 
 def read_varint(buf, pos: int) -> tuple[int, int]:
@@ -126,10 +126,10 @@ def pack(values: np.ndarray | list[int]) -> bytes:
     return b"".join(out)
 
 
-def _pack1(x: int) -> bytes:
+def pack1(x: int) -> bytes:
     """``pack([x])``."""
     w = x.bit_length()
-    return _BYTE[w] + x.to_bytes((w + 7) // 8, "little")
+    return BYTE[w] + x.to_bytes((w + 7) // 8, "little")
 
 
 def unpack(buf: bytes, pos: int, n: int) -> tuple[np.ndarray, int]:
@@ -181,11 +181,11 @@ def encode_chunk(ids, tfs, positions) -> bytes:
     n = len(ids)
     if n == 1 and isinstance(ids, list):  # most terms of a segment (word pairs): what the path below gives
         tf = tfs[0]
-        out = _BYTE[1] + varint(ids[0]) + _pack1(tf - 1)
+        out = BYTE[1] + varint(ids[0]) + pack1(tf - 1)
         if positions is None:
             return out
         if tf == 1:
-            return out + _pack1(positions[0])
+            return out + pack1(positions[0])
         prev, gaps = 0, []
         for p in sorted(positions[:tf]):
             gaps.append(p - prev)

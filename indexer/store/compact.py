@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +92,42 @@ def add_term(fieldwriter, tbytes: bytes, record: bytes, df: int, weight: float) 
     offset = postfile.tell()
     postfile.write(record)
     internals.add_raw_term_info(fieldwriter, tbytes, TermStats(df, weight, offset, len(record)).to_bytes())
+
+
+def add_pooled_terms(fieldwriter, terms: Iterable[tuple[bytes, array, array, bytes | bytearray]],
+                     positions: bool) -> None:
+    """``add_term(fieldwriter, tbytes, *encode_pooled(...))`` for every term of the current field,
+    in term order: the same records and term infos, written with one call each per field (a
+    one-posting term, most of a segment's, is encoded inline)."""
+    postfile = internals.postings_file(fieldwriter)
+    offset = postfile.tell()
+    records: list[bytes] = []
+    keys: list[bytes] = []
+    infos: list[bytes] = []
+    one, varint, pack1, head = codec.BYTE[1], codec.varint, codec.pack1, _HEAD.pack
+    for tbytes, ids, weights, blob in terms:
+        if len(ids) == 1:
+            tf = int(weights[0])
+            record = one + varint(ids[0]) + pack1(tf - 1)
+            if positions:
+                record += pack1(memoryview(blob).cast("I")[0]) if tf == 1 else codec.pack(
+                    _gaps(memoryview(bytes(blob)).cast("I").tolist()))
+            df, weight = 1, float(tf)
+        else:
+            record, df, weight = encode_pooled(ids, weights, blob, positions)
+        size = len(record)
+        records.append(record)
+        keys.append(tbytes)
+        infos.append(head(COMPACT_FLAG, weight, df) + varint(offset) + varint(size))
+        offset += size
+    postfile.write(b"".join(records))
+    internals.add_raw_term_infos(fieldwriter, keys, infos)
+
+
+def _gaps(positions: list[int]) -> list[int]:
+    """Ascending positions as the codec stores them: the first, then each one's gap to the previous."""
+    ordered = sorted(positions)
+    return [b - a for a, b in zip([0, *ordered], ordered)]
 
 
 def encode_pooled(ids: array, weights: array, blob: bytearray | bytes, positions: bool) -> tuple[bytes, int, float]:

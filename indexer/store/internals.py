@@ -8,10 +8,13 @@ private attributes.  They are read here only, so that a Whoosh upgrade (see
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
+from hashlib import md5
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Segment, W3TermInfo, _lenfield
+from whoosh.filedb import filetables
 from whoosh.index import TOC, FileIndex, clean_files
 from whoosh.system import pack_ushort
 
@@ -104,6 +107,40 @@ def add_term_info(fieldwriter, tbytes: bytes, info: W3TermInfo) -> None:
 def add_raw_term_info(fieldwriter, tbytes: bytes, info: bytes) -> None:
     """Record a term of the current field with term info bytes of another format (see ``compact``)."""
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info)
+
+
+def add_raw_term_infos(fieldwriter, terms: list[bytes], infos: list[bytes]) -> None:
+    """``add_raw_term_info`` for many terms of the current field at once, in increasing term order.
+
+    The same bytes as one ``OrderedHashWriter.add`` per term (key and value records, the key
+    positions of its ordered index, the hash buckets), written with one ``write`` call.
+    """
+    tindex = fieldwriter._tindex
+    dbfile = tindex.dbfile
+    prefix = pack_ushort(fieldwriter._fieldid)
+    hashfn, buckets, positions = tindex.hashfn, tindex.buckets, tindex.index
+    fast_md5 = hashfn is filetables.md5_hash
+    pos = dbfile.tell()
+    lastkey = tindex.lastkey
+    parts: list[bytes] = []
+    lengths = _KV_LENGTHS.pack
+    for tbytes, info in zip(terms, infos, strict=True):
+        key = prefix + tbytes
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        positions.append(pos)
+        # md5_hash's value: the digest's last four bytes, big-endian
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big") if fast_md5 else hashfn(key)
+        buckets[h & 255].append((h, pos))
+        head = lengths(len(key), len(info))
+        parts += (head, key, info)
+        pos += len(head) + len(key) + len(info)
+        lastkey = key
+    dbfile.write(b"".join(parts))
+    tindex.lastkey = lastkey
+
+
+_KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables._lengths: a record's key and value lengths
 
 
 def mark_documents_added(writer) -> None:

@@ -335,23 +335,19 @@ class TermPool:
     def write_to(self, fieldwriter, schema, lengths) -> None:
         """Write every term's posting blocks and term info into ``fieldwriter``'s files."""
         postfile, blocklimit = postings_file(fieldwriter), block_limit(fieldwriter)
-        lastfield, field_lengths, fixedsize, compact_field, positions = None, b"", None, False, False
-        for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
-            if fieldname != lastfield:
-                if lastfield is not None:
-                    fieldwriter.finish_field()
-                fieldobj = schema[fieldname]
-                fieldwriter.start_field(fieldname, fieldobj)
+        for fieldname, terms in groupby(self.iter_terms(), key=lambda term: term[0][0]):
+            fieldobj = schema[fieldname]
+            fieldwriter.start_field(fieldname, fieldobj)
+            if compact.uses_codec(fieldobj):
+                compact.add_pooled_terms(fieldwriter, ((tbytes, ids, weights, blob)
+                                                       for (_, tbytes), ids, weights, blob, _ in terms),
+                                         compact.has_positions(fieldobj))
+            else:
                 fixedsize = fieldobj.format.fixed_value_size()
-                compact_field, positions = compact.uses_codec(fieldobj), compact.has_positions(fieldobj)
-                field_lengths = b"" if compact_field else written_length_bytes(lengths, fieldname)
-                lastfield = fieldname
-            if compact_field:
-                compact.add_term(fieldwriter, tbytes, *compact.encode_pooled(ids, weights, blob, positions))
-                continue
-            blocks = _blocks(ids, weights, blob, ends, field_lengths, fixedsize, blocklimit)
-            add_term_info(fieldwriter, tbytes, write_term(postfile, blocks))
-        if lastfield is not None:
+                field_lengths = written_length_bytes(lengths, fieldname)
+                for (_, tbytes), ids, weights, blob, ends in terms:
+                    blocks = _blocks(ids, weights, blob, ends, field_lengths, fixedsize, blocklimit)
+                    add_term_info(fieldwriter, tbytes, write_term(postfile, blocks))
             fieldwriter.finish_field()
 
     def cleanup(self) -> None:
