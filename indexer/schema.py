@@ -89,7 +89,7 @@ class TermPositions(formats.Positions):
     def posting_value(poslist: list[int]) -> bytes:
         return array("I", poslist).tobytes()
 
-    pooled_value = posting_value  # what the pool stores per posting (``indexer.store.patches``)
+    pooled_positions = True  # the pool keeps each posting's positions (``indexer.store.patches``)
 
     def grouped(self, value, analyzer) -> tuple[dict[str, list[int]], Counter[str]] | None:
         """``_grouped``: ``indexer.store.patches`` adds a field's postings to the pool at once."""
@@ -116,7 +116,7 @@ class TermFrequency(formats.Frequency):
     def posting_value(poslist: list[int]) -> bytes:
         return pack_uint(len(poslist))
 
-    pooled_value = None  # the pool keeps counts only: the compact codec reads no value of this format
+    pooled_positions = False  # the pool keeps counts only: the compact codec reads no value of this format
 
     def grouped(self, value, analyzer) -> tuple[Counter[str], Counter[str]] | None:
         """Each term's count (``_counted``): ``indexer.store.patches`` adds a field's postings to the

@@ -94,7 +94,7 @@ def add_term(fieldwriter, tbytes: bytes, record: bytes, df: int, weight: float) 
     internals.add_raw_term_info(fieldwriter, tbytes, TermStats(df, weight, offset, len(record)).to_bytes())
 
 
-def add_pooled_terms(fieldwriter, terms: Iterable[tuple[bytes, array, array, bytes | bytearray]],
+def add_pooled_terms(fieldwriter, terms: Iterable[tuple[bytes, array, array, bytes | bytearray | array]],
                      positions: bool) -> None:
     """``add_term(fieldwriter, tbytes, *encode_pooled(...))`` for every term of the current field,
     in term order: the same records and term infos, written with one call each per field (a
@@ -110,8 +110,8 @@ def add_pooled_terms(fieldwriter, terms: Iterable[tuple[bytes, array, array, byt
             tf = int(weights[0])
             record = one + varint(ids[0]) + pack1(tf - 1)
             if positions:
-                record += pack1(memoryview(blob).cast("I")[0]) if tf == 1 else codec.pack(
-                    _gaps(memoryview(bytes(blob)).cast("I").tolist()))
+                pos = blob.tolist() if isinstance(blob, array) else memoryview(bytes(blob)).cast("I").tolist()
+                record += pack1(pos[0]) if tf == 1 else codec.pack(_gaps(pos))
             df, weight = 1, float(tf)
         else:
             record, df, weight = encode_pooled(ids, weights, blob, positions)

@@ -146,7 +146,7 @@ def _add_document(self, **fields) -> None:
                 if found is not None:
                     poses, overlaps = found
                     length = pool.add_grouped(fieldname, docnum, poses, overlaps, field.format.field_boost,
-                                              field.format.pooled_value)
+                                              field.format.pooled_positions)
                     if not field.scorable:
                         length = 0
                 else:

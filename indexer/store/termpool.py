@@ -24,9 +24,10 @@ import heapq
 import pickle
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import accumulate, groupby, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -183,6 +184,10 @@ def _blocks(ids: array, weights: array, blob: bytearray, ends: array, lengths: b
     return out
 
 
+_IDS, _WEIGHTS, _VALUES = itemgetter(0), itemgetter(1), itemgetter(2)  # of a term's arrays
+_consume = deque(maxlen=0).extend  # run an iterator for its effects
+
+
 class TermPool:
     """Whoosh's posting pool, grouped by term instead of sorted posting by posting.
 
@@ -229,45 +234,43 @@ class TermPool:
             self._spill()
 
     def add_grouped(self, fieldname: str, docnum: int, found: Mapping[str, list[int]] | Mapping[str, int],
-                    overlaps: Mapping[str, int], boost: float, value: Callable[[list[int]], bytes] | None) -> int:
+                    overlaps: Mapping[str, int], boost: float, positions: bool) -> int:
         """Every posting of one field of one document at once, as ``add`` would add them one by one.
 
-        With ``value``, ``found`` maps each term to its positions: weight ``len(positions) * boost``,
-        value ``value(positions)``.  Without (a count-only field, whose values the compact codec never
-        reads), ``found`` maps each term to its count: weight ``count * boost`` and no value bytes.
+        With ``positions``, ``found`` maps each term to its positions (weight ``len(positions) *
+        boost``; the positions are kept as native uint32s, the value Whoosh's ``Positions`` format
+        would get from ``indexer.schema.TermPositions``).  Without (a count-only field, whose values
+        the compact codec never reads), ``found`` maps each term to its count (weight ``count *
+        boost``; no value).  Grouped terms keep no value ends: a posting's positions are its
+        frequency's worth.  The work per posting is done by C-level maps, not a Python loop.
         Returns the field's length: the sum of the frequencies less the ``overlaps`` (occurrences
         that do not count, ``indexer.schema._grouped``)."""
         terms = self.grouped.get(fieldname)
         if terms is None:
             terms = self.grouped[fieldname] = {}
             self.fieldnames.add(fieldname)
-        size = 0
-        if value is None:
-            for text, n in found.items():  # type: ignore[assignment]
-                entry = terms.get(text)
+        keys = list(found)
+        entries = list(map(terms.get, keys))
+        size = self.POSTING_BYTES * len(keys)
+        if None in entries:
+            for i, entry in enumerate(entries):
                 if entry is None:
-                    entry = terms[text] = (array("I"), array("f"), bytearray(), array("I"))
+                    text = keys[i]
+                    entries[i] = terms[text] = (array("I"), array("f"), array("I") if positions else bytearray(),
+                                                array("I"))
                     size += self.TERM_BYTES + len(text)
-                entry[0].append(docnum)
-                entry[1].append(n * boost)
-            length = sum(found.values())  # type: ignore[arg-type]
-            size += self.POSTING_BYTES * len(found)
+        _consume(map(array.append, map(_IDS, entries), repeat(docnum)))
+        if positions:
+            poslists = found.values()
+            counts: Iterable[int] = list(map(len, poslists))  # type: ignore[arg-type]
+            _consume(map(array.extend, map(_VALUES, entries), poslists))
         else:
-            length = 0
-            for text, poslist in found.items():
-                entry = terms.get(text)
-                if entry is None:
-                    entry = terms[text] = (array("I"), array("f"), bytearray(), array("I"))
-                    size += self.TERM_BYTES + len(text)
-                n = len(poslist)  # type: ignore[arg-type]
-                length += n
-                entry[0].append(docnum)
-                entry[1].append(n * boost)
-                vbytes = value(poslist)  # type: ignore[arg-type]
-                blob = entry[2]
-                blob += vbytes
-                entry[3].append(len(blob))
-                size += self.POSTING_BYTES + len(vbytes)
+            counts = found.values()  # type: ignore[assignment]
+        length = sum(counts)
+        if positions:
+            size += 4 * length
+        weights = counts if boost == 1.0 else [n * boost for n in counts]
+        _consume(map(array.append, map(_WEIGHTS, entries), weights))
         if overlaps:
             length -= sum(overlaps.values())
         self.size += size
@@ -323,10 +326,13 @@ class TermPool:
     def iter_postings(self) -> Iterator[tuple]:
         """Postings as Whoosh's pool yields them: (fieldname, tbytes, docnum, weight, value)."""
         for (fieldname, tbytes), ids, weights, blob, ends in self.iter_terms():
-            if not ends:  # a count-only field's term (``add_grouped`` without values): Whoosh's Frequency value
+            if not ends and not blob:  # a count-only field's term (``add_grouped``): Whoosh's Frequency value
                 for d, w in zip(ids, weights):
                     yield fieldname, tbytes, d, w, pack_uint(int(w))
                 continue
+            if not ends:  # a positions field's term (``add_grouped``): each posting's frequency of positions
+                ends = array("I", accumulate(4 * int(w) for w in weights))
+                blob = bytes(blob)
             start = 0
             for d, w, end in zip(ids, weights, ends):
                 yield fieldname, tbytes, d, w, bytes(blob[start:end])
