@@ -120,8 +120,15 @@ def add_pooled_terms(fieldwriter, terms: Iterable[tuple[bytes, array, array, byt
         keys.append(tbytes)
         infos.append(head(COMPACT_FLAG, weight, df) + varint(offset) + varint(size))
         offset += size
+        if len(keys) == _BATCH:
+            postfile.write(b"".join(records))
+            internals.add_raw_term_infos(fieldwriter, keys, infos)
+            records, keys, infos = [], [], []
     postfile.write(b"".join(records))
     internals.add_raw_term_infos(fieldwriter, keys, infos)
+
+
+_BATCH = 4096  # terms written per call of ``add_pooled_terms`` (bounds the memory it holds)
 
 
 def _gaps(positions: list[int]) -> list[int]:

@@ -278,13 +278,13 @@ class TermPool:
             self._spill()
         return length
 
-    def _items(self) -> list[tuple[tuple[str, bytes], tuple[array, array, bytearray, array]]]:
-        """Every term of the pool, (field, term bytes) → arrays, in key order."""
-        items = list(self.terms.items())
-        for fieldname, terms in self.grouped.items():
-            items += [((fieldname, text.encode("utf-8")), entry) for text, entry in terms.items()]
-        items.sort(key=itemgetter(0))
-        return items
+    def _items(self) -> Iterator[tuple[tuple[str, bytes], tuple[array, array, bytearray, array]]]:
+        """Every term of the pool, (field, term bytes) → arrays, in key order (term texts sort as their
+        UTF-8 bytes do), made one by one: the pool is not copied."""
+        added = ((key, self.terms[key]) for key in sorted(self.terms))
+        grouped = (((fieldname, text.encode("utf-8")), terms[text])
+                   for fieldname, terms in sorted(self.grouped.items()) for text in sorted(terms))
+        return heapq.merge(added, grouped, key=itemgetter(0))
 
     def _spill(self) -> None:
         path = f"{random_name()}.terms"
