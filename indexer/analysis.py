@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate, compress, repeat
-from operator import itemgetter, sub
+from operator import add, itemgetter, sub
 from typing import NamedTuple
 
 from unidecode import unidecode
@@ -56,6 +56,9 @@ class Term(NamedTuple):
     @property
     def accented(self) -> bool:
         return self.exact != self.folded
+
+
+_EXACT, _FOLDED, _POS, _START, _END = map(itemgetter, range(5))  # fields of a Term
 
 
 # -- normalisation of one word --------------------------------------------------
@@ -190,6 +193,44 @@ def syllables(text: str) -> list[Term]:
 
 
 _WORD_SPLIT_RE = re.compile(f"({WORD_RE.pattern})", WORD_RE.flags)
+_recent: dict[str, list[Term]] = {}
+
+
+def _recent_syllables(text: str) -> list[Term]:
+    """``syllables`` of a text, kept for the next few calls (indexing analyses each part of an
+    article for several fields, then the whole article for its word pairs: ``joined_syllables``)."""
+    words = _recent.get(text)
+    if words is None:
+        if len(_recent) > 8:
+            _recent.clear()
+        words = _recent[text] = syllables(text)
+    return words
+
+
+def joined_syllables(text: str) -> list[Term]:
+    """``syllables(text)`` for an article's parts joined by newlines (title, lead, body), from the
+    syllables of each part when they were just analysed.
+
+    No word spans a newline, and a newline is a clause break (two positions), so the words of
+    the whole are those of each part, shifted by the part's offset and position.
+    """
+    parts = text.split("\n", 2)
+    if len(parts) == 1:
+        return _recent_syllables(text)
+    out: list[Term] = []
+    start = 0
+    for part in parts:
+        words = _recent_syllables(part)
+        if words:
+            step = out[-1].pos + 2 if out else 0
+            if step or start:
+                words = list(map(tuple.__new__, repeat(Term, len(words)), zip(
+                    map(_EXACT, words), map(_FOLDED, words), map(add, map(_POS, words), repeat(step)),
+                    map(add, map(_START, words), repeat(start)), map(add, map(_END, words), repeat(start)),
+                    repeat("word"))))
+            out += words
+        start += len(part) + 1
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -318,7 +359,7 @@ def analyze(text: str, with_compounds: bool = True) -> list[Term]:
 
 def _analyze(text: str, with_compounds: bool) -> tuple[list[Term], list[Term]]:
     """``analyze``, and the acronym concepts among its terms."""
-    words = syllables(text)
+    words = _recent_syllables(text)
     terms: list[Term] = []
     for w in words:
         terms.append(w)
@@ -432,7 +473,6 @@ class VietnameseTokenizer(Tokenizer):
             yield t
 
 
-_EXACT, _FOLDED, _POS = itemgetter(0), itemgetter(1), itemgetter(2)
 _last_pairs: tuple[str, list[tuple[Term, Term]]] = ("", [])
 _last_pair_terms: tuple[str, tuple[list[str], list[str]]] = ("", ([], []))
 
@@ -449,7 +489,7 @@ def _pair_terms(value: str) -> tuple[list[str], list[str]]:
     last = _last_pair_terms
     if last[0] == value:
         return last[1]
-    words = syllables(value)
+    words = joined_syllables(value)
     folded = list(map(_FOLDED, words))
     pos = list(map(_POS, words))
     plain = list(compress(map(pair_key, folded, folded[1:]), map((1).__eq__, map(sub, pos[1:], pos))))

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import importlib.util
+import random
 import sys
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from indexer.analysis import CLAUSE_BREAK_RE, WORD_RE, Term, _forms, exact_words, syllables
+from indexer.analysis import (
+    CLAUSE_BREAK_RE,
+    WORD_RE,
+    PairTokenizer,
+    Term,
+    _forms,
+    analyze,
+    exact_words,
+    joined_syllables,
+    pair_key,
+    syllables,
+    word_pairs,
+)
 from indexer.models import Article
 from indexer.store import codec
 from indexer.store.index import write_articles
@@ -97,3 +111,52 @@ def test_index_identity_sees_same_contents_in_other_segments_and_a_changed_body(
     assert "body_exact" in diff["postings"] and "pairs" in diff["postings"]
     assert identity.main([str(tmp_path / "one"), str(tmp_path / "three")]) == 0
     assert identity.main([str(tmp_path / "one"), str(tmp_path / "changed")]) == 1
+
+
+def test_joined_syllables_are_the_syllables_of_the_whole() -> None:
+    """The pairs field takes the words of title, lead and body joined from each part's syllables."""
+    parts = ["", " ", "\n", "Hà Nội.", " TP.HCM ", "b\n", "\n\nc d", "UBND tỉnh ", ", ", TEXTS[7], TEXTS[6]]
+    rng = random.Random(14)
+    for _ in range(3000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 7)))
+        for part in text.split("\n", 2):
+            if rng.random() < 0.5:
+                analyze(part, False)  # some parts just analysed (as indexing does), some not
+        assert joined_syllables(text) == syllables(text), repr(text)
+
+
+def test_pair_counts_are_the_pairs_of_word_pairs() -> None:
+    pairs = PairTokenizer()
+    for text in TEXTS + ["\n".join(TEXTS), "TP HCM khởi công; TP.HCM và thành phố Hồ Chí Minh, UBND tỉnh"]:
+        expected = Counter(pair_key(a.folded, b.folded) for a, b in word_pairs(syllables(text), text))
+        assert pairs.term_counts(text) == expected
+        assert Counter(pairs.overlaps(text)) == Counter(
+            pair_key(a.folded, b.folded) for a, b in word_pairs(syllables(text), text)
+            if "concept" in (a.kind, b.kind))
+    assert Counter(pairs.overlaps(TEXTS[-1])), "a concept in the fixture"
+
+
+def test_batched_term_infos_write_what_one_add_per_term_writes(tmp_path: Path) -> None:
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    from indexer.store.internals import add_raw_term_infos
+
+    terms = sorted({w.encode() for w in exact_words(" ".join(TEXTS))})
+    infos = [bytes(range(i % 7 + 1)) for i in range(len(terms))]
+    storage = FileStorage(str(tmp_path))
+
+    class FieldWriter:  # what add_raw_term_infos reads of Whoosh's field writer
+        def __init__(self, name: str) -> None:
+            self._tindex = OrderedHashWriter(storage.create_file(name))
+            self._fieldid = 3
+
+    one, batched = FieldWriter("one"), FieldWriter("batched")
+    for tbytes, info in zip(terms, infos):
+        one._tindex.add(b"\0\3" + tbytes, info)
+    add_raw_term_infos(batched, terms[:5], infos[:5])
+    add_raw_term_infos(batched, terms[5:], infos[5:])
+    one._tindex.close()
+    batched._tindex.close()
+    assert len(terms) > 30
+    assert (tmp_path / "one").read_bytes() == (tmp_path / "batched").read_bytes()
