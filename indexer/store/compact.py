@@ -137,7 +137,8 @@ def _gaps(positions: list[int]) -> list[int]:
     return [b - a for a, b in zip([0, *ordered], ordered)]
 
 
-def encode_pooled(ids: array, weights: array, blob: bytearray | bytes, positions: bool) -> tuple[bytes, int, float]:
+def encode_pooled(ids: array, weights: array, blob: bytearray | bytes | array,
+                  positions: bool) -> tuple[bytes, int, float]:
     """A TermPool term (docnums, weights = frequencies, positions as uint32 bytes) as one chunk.
 
     Returns (record, document frequency, total weight).

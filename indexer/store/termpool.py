@@ -25,11 +25,11 @@ import pickle
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, groupby, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -184,8 +184,11 @@ def _blocks(ids: array, weights: array, blob: bytearray, ends: array, lengths: b
     return out
 
 
-_IDS, _WEIGHTS, _VALUES = itemgetter(0), itemgetter(1), itemgetter(2)  # of a term's arrays
-_consume = deque(maxlen=0).extend  # run an iterator for its effects
+# A term's postings: docnums, weights, values (bytes; a grouped positions field's uint32 positions)
+# and the values' end offsets (empty for grouped fields)
+Entry: TypeAlias = tuple[array, array, "bytearray | array", array]
+_IDS, _WEIGHTS, _VALUES = itemgetter(0), itemgetter(1), itemgetter(2)  # of an Entry
+_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend  # run an iterator for its effects
 
 
 class TermPool:
@@ -207,9 +210,9 @@ class TermPool:
         self.segment = segment
         self.limit = limitmb * 2**20
         self.size = 0
-        self.terms: dict[tuple[str, bytes], tuple[array, array, bytearray, array]] = {}  # from ``add``
+        self.terms: dict[tuple[str, bytes], Entry] = {}  # from ``add``
         # from ``add_grouped``: by field, then by term text (encoded once per segment, not per posting)
-        self.grouped: dict[str, dict[str, tuple[array, array, bytearray, array]]] = {}
+        self.grouped: dict[str, dict[str, Entry]] = {}
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
 
@@ -250,7 +253,7 @@ class TermPool:
             terms = self.grouped[fieldname] = {}
             self.fieldnames.add(fieldname)
         keys = list(found)
-        entries = list(map(terms.get, keys))
+        entries: list[Any] = list(map(terms.get, keys))
         size = self.POSTING_BYTES * len(keys)
         if None in entries:
             for i, entry in enumerate(entries):
@@ -263,14 +266,14 @@ class TermPool:
         if positions:
             poslists = found.values()
             counts: Iterable[int] = list(map(len, poslists))  # type: ignore[arg-type]
-            _consume(map(array.extend, map(_VALUES, entries), poslists))
+            _consume(map(array.extend, map(_VALUES, entries), poslists))  # type: ignore[arg-type]
         else:
             counts = found.values()  # type: ignore[assignment]
         length = sum(counts)
         if positions:
             size += 4 * length
         weights = counts if boost == 1.0 else [n * boost for n in counts]
-        _consume(map(array.append, map(_WEIGHTS, entries), weights))
+        _consume(map(array.append, map(_WEIGHTS, entries), weights))  # type: ignore[arg-type]
         if overlaps:
             length -= sum(overlaps.values())
         self.size += size
@@ -278,7 +281,7 @@ class TermPool:
             self._spill()
         return length
 
-    def _items(self) -> Iterator[tuple[tuple[str, bytes], tuple[array, array, bytearray, array]]]:
+    def _items(self) -> Iterator[tuple[tuple[str, bytes], Entry]]:
         """Every term of the pool, (field, term bytes) → arrays, in key order (term texts sort as their
         UTF-8 bytes do), made one by one: the pool is not copied."""
         added = ((key, self.terms[key]) for key in sorted(self.terms))
@@ -303,7 +306,7 @@ class TermPool:
                 except EOFError:
                     return
 
-    def iter_terms(self) -> Iterator[tuple[tuple[str, bytes], array, array, bytearray, array]]:
+    def iter_terms(self) -> Iterator[tuple[tuple[str, bytes], array, array, Any, array]]:
         """(key, docnums, weights, value bytes, value ends) per term, in term order."""
         memory = ((key, *entry) for key, entry in self._items())
         if not self.runs:
@@ -332,7 +335,7 @@ class TermPool:
                 continue
             if not ends:  # a positions field's term (``add_grouped``): each posting's frequency of positions
                 ends = array("I", accumulate(4 * int(w) for w in weights))
-                blob = bytes(blob)
+                blob = bytearray(blob)
             start = 0
             for d, w, end in zip(ids, weights, ends):
                 yield fieldname, tbytes, d, w, bytes(blob[start:end])
