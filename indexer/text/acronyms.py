@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count
 from pathlib import Path
 
 from indexer.analysis import PART_RE, syllables
@@ -206,18 +207,17 @@ class ConceptIndex:
     def spans(self, words: list[str]) -> list[ConceptSpan]:
         """Non-overlapping concept spans of ``words`` (folded), left to right, longest first."""
         out: list[ConceptSpan] = []
-        i, n = 0, len(words)
+        n, after = len(words), 0  # after: the first word not inside the last span
         by_first = self._by_first
-        while i < n:
-            cands = by_first.get(words[i])
-            if cands:
-                for form, proto in cands:
-                    k = len(form)
-                    if i + k <= n and (k == 1 or tuple(words[i : i + k]) == form):
-                        out.append(ConceptSpan(i, i + k, proto.token, proto.two_way))
-                        i += k - 1
-                        break
-            i += 1
+        for i in compress(count(), map(by_first.__contains__, words)):  # words that begin a form (C-level scan)
+            if i < after:
+                continue
+            for form, proto in by_first[words[i]]:
+                k = len(form)
+                if i + k <= n and (k == 1 or tuple(words[i : i + k]) == form):
+                    out.append(ConceptSpan(i, i + k, proto.token, proto.two_way))
+                    after = i + k
+                    break
         return out
 
 
