@@ -16,8 +16,9 @@ How an article finds its group (``StoryGroups.assign``)
     looked up by the new article's band values and text hash (``numpy.searchsorted``): the
     candidates are the articles sharing a band or the text.  Each candidate is checked on its
     stored text (``same_story``: identical normalised text, or shingle resemblance ≥ 0.8 with
-    no numbers of its own); the article joins the group of the most similar one, or starts its
-    own group.  Articles written earlier in the same run and not yet committed are looked up
+    no numbers of its own; a candidate with the article's own text hash is an identical text,
+    so only its id and group are read); the article joins the group of the most similar one, or
+    starts its own group.  Articles written earlier in the same run and not yet committed are looked up
     in memory; after each commit the table is read again from the index.
 
 Incremental indexing, re-indexing and deletes
@@ -139,7 +140,7 @@ class StoryGroups:
 
     def _load(self) -> None:
         started = time.perf_counter()
-        values, docs, shards = [], [], []
+        values, docs, shards, exacts = [], [], [], []
         for i, reader in enumerate(self.readers):
             for leaf, offset in reader.leaf_readers():
                 n = leaf.doc_count_all()
@@ -148,28 +149,32 @@ class StoryGroups:
                 live = np.ones(n, dtype=bool)
                 if leaf.has_deletions():
                     live[[d for d in range(n) if leaf.is_deleted(d)]] = False
+                exact = _column(leaf, FP_EXACT, ">i8")
                 for name in LOOKUP_COLUMNS:
-                    col = _column(leaf, name, ">i8")
+                    col = exact if name == FP_EXACT else _column(leaf, name, ">i8")
                     keep = live & (col != 0)
                     values.append(col[keep])
                     docs.append(np.flatnonzero(keep) + offset)
                     shards.append(np.full(int(keep.sum()), i, dtype=np.int32))
+                    exacts.append(exact[keep])
         if values:
             v = np.concatenate(values)
             order = np.argsort(v, kind="stable")
             self._values = v[order]
             self._docs = np.concatenate(docs)[order]
             self._shards = np.concatenate(shards)[order]
+            self._exacts = np.concatenate(exacts)[order]  # the text hash of each row's article
         else:
             self._values = np.zeros(0, dtype=np.int64)
             self._docs = np.zeros(0, dtype=np.int64)
             self._shards = np.zeros(0, dtype=np.int32)
+            self._exacts = np.zeros(0, dtype=np.int64)
         self.seconds += time.perf_counter() - started
 
     @property
     def nbytes(self) -> int:
         """Memory held by the table of committed articles."""
-        return self._values.nbytes + self._docs.nbytes + self._shards.nbytes
+        return self._values.nbytes + self._docs.nbytes + self._shards.nbytes + self._exacts.nbytes
 
     def refresh(self, readers: Sequence) -> None:
         """After a commit: read the table from the new readers, forget this run's pending articles."""
@@ -195,6 +200,15 @@ class StoryGroups:
             self._checked.popitem(last=False)
         return got
 
+    def _committed_copy(self, shard: int, docnum: int, fp: Fingerprint) -> tuple[str, str, Fingerprint]:
+        """``_committed`` for an article whose text hash is that of ``fp``: the same text, so its
+        fingerprint is ``fp``'s (only its id and group are read; a copy is never fingerprinted again)."""
+        got = self._checked.get((shard, docnum))
+        if got is not None:
+            return got
+        stored = self.readers[shard].stored_fields(docnum)
+        return stored["id"], stored.get("group") or stored["id"], fp
+
     def assign(self, article: Article) -> Story:
         """The story group of ``article`` (indexed next), remembered for the rest of the run.
 
@@ -211,11 +225,15 @@ class StoryGroups:
                 continue
             lo = int(np.searchsorted(self._values, value, side="left"))
             hi = int(np.searchsorted(self._values, value, side="right"))
-            for shard, docnum in zip(self._shards[lo:hi].tolist(), self._docs[lo:hi].tolist()):
+            for shard, docnum, exact in zip(self._shards[lo:hi].tolist(), self._docs[lo:hi].tolist(),
+                                            self._exacts[lo:hi].tolist()):
                 if (shard, docnum) in seen or self.checked_now >= MAX_CHECKED:
                     continue
                 seen.add((shard, docnum))
-                other = self._committed(shard, docnum)
+                if exact == mine.fingerprint.exact:
+                    other = self._committed_copy(shard, docnum, mine.fingerprint)
+                else:
+                    other = self._committed(shard, docnum)
                 if other[0] in self.replaced or other[0] == article.id:  # outdated, or this article's old version
                     continue
                 best = self._better(best, mine.fingerprint, other[2], other[1])
