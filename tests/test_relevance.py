@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.models import Article
-from indexer.search import SearchRequest, search
+from indexer.search import Ranking, SearchRequest, search
 from indexer.store.index import write_articles
 
 
@@ -131,6 +131,38 @@ def headline_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("q", ["gia vang hom nay tang manh", "giá vàng hôm nay tăng mạnh", "vang hom nay tang"])
 def test_the_shortest_headline_holding_the_words_verbatim_comes_first(headline_index: Path, q: str) -> None:
     assert ids(headline_index, q) == ["short", "long", "longer"]
+
+
+# -- a headline buried by its long body is still compared -----------------------------------------------
+
+LONG_BODY = ("Thời tiết nắng ráo, đường sá thông thoáng, chợ phiên đông người qua lại suốt buổi sáng. " * 12)
+BURIED = [
+    Article(id="coffee", title="Sau mùa khô, giá cà phê tăng mạnh ở Tây Nguyên",
+            body=LONG_BODY + "Nông dân cho biết cà phê năm nay được mùa."),
+    *[Article(id=f"other{i}", title=f"Cà phê tăng giá mạnh, nông dân vùng {place} phấn khởi",
+              body="Giá cà phê tăng mạnh. Giá cà phê tăng mạnh so với tuần trước. Cà phê tăng giá.")
+      for i, place in enumerate(["cao", "xa", "trũng"])],
+    Article(id="tea", title="Giá chè tăng nhẹ", body="Giá cà phê tăng mạnh, giá chè tăng nhẹ."),
+]
+
+
+@pytest.fixture(scope="module")
+def buried_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("buried")
+    write_articles(path, BURIED)
+    return path
+
+
+@pytest.mark.parametrize("q", ["giá cà phê tăng mạnh", "gia ca phe tang manh"])
+def test_a_headline_holding_the_query_is_compared_even_below_the_rerank_depth(buried_index: Path, q: str) -> None:
+    # ~60 headlines hold "Trung Quốc … ông Trump" on the 100k corpus; here 4 hold every word and the
+    # re-ranking looks at the top 2: the verbatim one, with a long body, is 4th by BM25 alone
+    def first(rank: Ranking) -> str:
+        return search(SearchRequest(q=q, per_page=10, collapse=False), buried_index, rank).hits[0].id
+
+    assert first(Ranking(rerank_depth=2, rerank_titled=0)) != "coffee"  # the body buries it
+    assert first(Ranking(rerank_depth=2, rerank_titled=5)) == "coffee"
+    assert first(Ranking(rerank_depth=50)) == "coffee"
 
 
 # -- highlights that follow the reader's intent ---------------------------------------------------------

@@ -186,7 +186,9 @@ def test_sharded_search_equals_single_index(indexes: tuple[Path, Path], q: str) 
 
     single, sharded = indexes
     for kw in VARIANTS:
-        for rank in (None, Ranking(rerank_depth=3)):  # a shallow re-ranking: head and tail both merged
+        # a shallow re-ranking: head and tail both merged; and one extended to the titles holding
+        # every word beyond it (each topic's 10 titles differ only in the province)
+        for rank in (None, Ranking(rerank_depth=3), Ranking(rerank_depth=3, rerank_titled=12)):
             a, b = _result(single, q, rank, **kw), _result(sharded, q, rank, **kw)
             assert _shown(b) == _shown(a), (q, kw, rank)
             assert (b.total, b.relaxed, b.facets, b.page, b.per_page) == (a.total, a.relaxed, a.facets, a.page,

@@ -106,6 +106,9 @@ class Matched:
     # before filters: articles with every group of the query (an alternative counts), each word
     # typed with diacritics in that exact form; what the date sorts list and the facets count
     strong: np.ndarray
+    # articles whose title holds every group of the query (an alternative counts): also re-ranked
+    # by their titles beyond the top ``Ranking.rerank_depth`` (``Ranking.rerank_titled``)
+    titled: np.ndarray | None = None
 
 
 def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats | None = None) -> Matched:
@@ -189,4 +192,4 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
             kept = ~word_mask(snap, item.words[0], exact=item.accented)
         matched &= kept
         strong &= kept
-    return Matched(score.astype(np.float32), matched, relaxed, strong)
+    return Matched(score.astype(np.float32), matched, relaxed, strong, titled=title_cover >= n)

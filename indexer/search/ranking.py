@@ -54,6 +54,9 @@ class Ranking:
     title_shorter: float = 1.0  # re-ranking: penalty per log of the length of a title holding the query verbatim
     title_power: float = 6.0  # re-ranking: exponent on the shares (higher: only near-complete titles gain)
     rerank_depth: int = 50  # how many top articles the title re-ranking looks at
+    # the title re-ranking also looks at the articles of the top this many (beyond ``rerank_depth``)
+    # whose title holds every word of the query (a long body can bury the headline a query was typed from)
+    rerank_titled: int = 100
     k1: float = 2.4
     b: float = 0.56
 

@@ -138,6 +138,7 @@ class Candidates:
     key: np.ndarray  # the order's key per document (``sort_key``)
     top: np.ndarray  # the best ``k`` (date sorts) or ``max(k, rerank_depth)`` (relevance) of ``docs``
     group_sizes: dict[int, int]  # matching articles of each story group (``collapse.group_counts``)
+    head: int = 0  # relevance: how many of ``top``, from the first, the title re-ranking looks at
 
 
 def top_candidates(snap: Snapshot, req: SearchRequest, m: Matched, rank: Ranking, k: int,
@@ -154,8 +155,36 @@ def top_candidates(snap: Snapshot, req: SearchRequest, m: Matched, rank: Ranking
     need = k if req.sort in DATE_SORTS else max(k, rank.rerank_depth)
     if req.collapse:
         docs = representatives(docs, key, snap.group_keys, grouped, descending,
-                               ids_of=lambda d: article_ids(snap, d), limit=need)
-    return Candidates(passing, docs, key, _top(key, docs, need, descending=descending, snap=snap), sizes)
+                               ids_of=lambda d: article_ids(snap, d),
+                               limit=need if req.sort in DATE_SORTS else max(need, rank.rerank_titled))
+    top = _top(key, docs, need, descending=descending, snap=snap)
+    head = 0
+    if req.sort not in DATE_SORTS:
+        top, head = _with_titled(snap, top, docs, key, m, rank)
+    return Candidates(passing, docs, key, top, sizes, head)
+
+
+def _with_titled(snap: Snapshot, top: np.ndarray, docs: np.ndarray, key: np.ndarray, m: Matched,
+                 rank: Ranking) -> tuple[np.ndarray, int]:
+    """``top`` with the re-ranking's candidates first, and how many they are: the best
+    ``rank.rerank_depth`` by score, then those of the best ``rank.rerank_titled`` whose title holds
+    every word of the query (``Matched.titled``), by score.
+
+    The re-ranking judges titles, but the order by score is BM25 over the whole article: when many
+    titles hold the query's words (~60 have "Trung Quốc … ông Trump"), one with a long body can
+    fall just below the top ``rank.rerank_depth`` and never have its title compared.
+    """
+    head = min(len(top), rank.rerank_depth)
+    if rank.rerank_titled <= head or m.titled is None or len(docs) <= head or not m.titled[top[head - 1]]:
+        return top, head  # the cut is not inside the titles holding every word
+    deeper = top if len(top) >= rank.rerank_titled else _top(key, docs, rank.rerank_titled, snap=snap)
+    extra = deeper[head : rank.rerank_titled]
+    extra = extra[m.titled[extra]]
+    if not len(extra):
+        return top, head
+    rest = top[head:]
+    rest = rest[~np.isin(rest, extra)]
+    return np.concatenate([top[:head], extra, rest]), head + len(extra)
 
 
 def sort_key(snap: Snapshot, req: SearchRequest, score: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -213,7 +242,7 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
     else:
         # the same top articles are re-ranked whatever the page, so pages never overlap
         top = c.top
-        depth = min(len(top), rank.rerank_depth)
+        depth = c.head
         head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank,
                                      parsed.pair_breaks())
         m.score[head] = scores

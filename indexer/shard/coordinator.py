@@ -137,6 +137,8 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
     gkey = np.concatenate([p.group_keys for p in kept.values()] or [_EMPTY]).astype(np.int64)
     bonus = np.concatenate([np.concatenate([p.bonus, np.full(len(p.docnums) - len(p.bonus), np.nan)])
                             for p in kept.values()] or [_EMPTY]).astype(np.float64)
+    titled = np.concatenate([np.concatenate([p.titled, np.zeros(len(p.docnums) - len(p.titled), dtype=bool)])
+                             for p in kept.values()] or [_EMPTY]).astype(bool)
 
     def ids_of(positions: np.ndarray) -> list[str]:
         """Article ids of merged candidates, asked of their shards ("" if a shard fails)."""
@@ -158,12 +160,22 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         final = score[order]
     else:
         need = max(k, rank.rerank_depth)
-        order = _order(key, True, ids_of, len(key) if req.collapse else need)
+        deep = max(need, rank.rerank_titled)
+        order = _order(key, True, ids_of, len(key) if req.collapse else deep)
         if req.collapse:
             order = first_of_groups(order, gkey)
+        deeper = order[:deep]
         order = order[:need]
         depth = min(len(order), rank.rerank_depth)
         head = order[:depth]
+        if depth and rank.rerank_titled > depth and titled[head[-1]]:
+            # the cut falls among the titles holding every word: as ``service._with_titled``
+            extra = deeper[depth : rank.rerank_titled]
+            extra = extra[titled[extra]]
+            if len(extra):
+                order = np.concatenate([head, extra, order[depth:][~np.isin(order[depth:], extra)]])
+                depth += len(extra)
+                head = order[:depth]
         final = score[order].copy()
         words = parsed.typed_words()
         if depth and words:

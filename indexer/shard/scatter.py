@@ -32,10 +32,20 @@ from indexer.analysis import pair_key
 from indexer.schema import EXACT, FOLDED, NO_DATE, PAIRS, TEXT_PARTS
 from indexer.search.filters import FACET_FIELDS, facets
 from indexer.search.highlight import Wanted
-from indexer.search.matching import match
+from indexer.search.matching import Matched, match
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import CorpusStats, Ranking, title_bonuses
-from indexer.search.service import DATE_SORTS, MAX_HITS, Hit, SearchRequest, _hit, facet_base, top_candidates
+from indexer.search.service import (
+    DATE_SORTS,
+    MAX_HITS,
+    Candidates,
+    Hit,
+    SearchRequest,
+    _hit,
+    _top,
+    facet_base,
+    top_candidates,
+)
 from indexer.store.engine import SCORED_FIELDS, Snapshot
 
 Term = tuple[str, str]  # (field name, indexed text)
@@ -70,6 +80,9 @@ class ShardPart:
     # matching articles of each such group on this shard (indexer.search.collapse)
     group_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     group_counts: dict[int, int] = field(default_factory=dict)
+    # each candidate's title holds every word of the query (``Matched.titled``): the merged top may
+    # extend the title re-ranking to them (``Ranking.rerank_titled``); empty from older shards
+    titled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @lru_cache(maxsize=512)
@@ -196,8 +209,12 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     c = top_candidates(snap, req, m, rank, page * per_page, grouped)
     passing, candidates, key, top, group_sizes = c.passing, c.docs, c.key, c.top, c.group_sizes
     bonus = EMPTY_F64
+    titled = np.zeros(len(top), dtype=bool)
     if req.sort not in DATE_SORTS:
-        head = top[: rank.rerank_depth]
+        top, judged = _shard_judged(snap, c, m, rank)
+        if m.titled is not None:
+            titled = m.titled[top]
+        head = top[:judged]
         words = parsed.typed_words()
         if len(head) and words:
             bonus = title_bonuses(snap, head, words, rank, parsed.pair_breaks())
@@ -208,7 +225,26 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     strict = not m.relaxed and bool(m.matched.any())
     return ShardPart(top, m.score[top].astype(np.float32), np.asarray(key[top], dtype=np.float64), bonus,
                      len(candidates), counts, strict, m.relaxed, int(np.count_nonzero(m.strong & passing)),
-                     np.where(grouped[top], snap.group_keys[top], 0), group_sizes)
+                     np.where(grouped[top], snap.group_keys[top], 0), group_sizes, titled)
+
+
+def _shard_judged(snap: Snapshot, c: Candidates, m: Matched, rank: Ranking) -> tuple[np.ndarray, int]:
+    """The shard's candidates with those whose title bonus it computes first, and how many: its top
+    ``rank.rerank_depth`` and every article of its top ``rank.rerank_titled`` whose title holds every
+    word of the query, whichever of them the merged top re-ranks (``service._with_titled``: it
+    extends the re-ranking when the merged cut falls among such titles, which one shard cannot see)."""
+    depth = min(len(c.top), rank.rerank_depth)
+    first = c.top[:depth]
+    if rank.rerank_titled <= depth or m.titled is None or len(c.docs) <= depth:
+        return c.top, depth
+    deeper = _top(c.key, c.docs, rank.rerank_titled, snap=snap)[depth:]
+    extra = deeper[m.titled[deeper]]
+    extra = extra[~np.isin(extra, first)]
+    rest = c.top[depth:]
+    more = deeper[~np.isin(deeper, c.top)]
+    rest = np.concatenate([rest, more])
+    rest = rest[~np.isin(rest, extra)]
+    return np.concatenate([first, extra, rest]), depth + len(extra)
 
 
 # -- round 3 ---------------------------------------------------------------------------------------
