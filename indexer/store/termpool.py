@@ -7,7 +7,9 @@ more per article than a small one.  Here (installed by ``indexer.store.patches``
 
 * :class:`TermPool` replaces the pool: documents arrive in docnum order, so each posting is
   appended to its term's arrays and only the terms are sorted; it spills whole terms and
-  writes each term's blocks directly (``write_term``), without a call per posting.
+  writes each term's blocks directly (``write_term``), without a call per posting.  The
+  searched fields come in a field of a document at a time (``add_grouped``, by C-level maps),
+  keyed by term text, with counts only for count-only fields and positions as uint32 arrays.
 * The searched fields (exact, folded, pairs) are written in the compact codec
   (``indexer.store.compact``); the other fields (id, facets) in Whoosh's blocks, as below.
 * Blocks hold compact arrays (docnum deltas, float weights, and the positions as one bytes
