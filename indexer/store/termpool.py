@@ -29,7 +29,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, groupby, repeat
+from itertools import accumulate, groupby, islice, repeat
 from operator import itemgetter
 from typing import Any, TypeAlias
 
@@ -188,8 +188,12 @@ def _blocks(ids: array, weights: array, blob: bytearray, ends: array, lengths: b
 
 # A term's postings: docnums, weights, values (bytes; a grouped positions field's uint32 positions)
 # and the values' end offsets (empty for grouped fields)
-Entry: TypeAlias = tuple[array, array, "bytearray | array", array]
+Entry: TypeAlias = tuple[array, array, "bytearray | bytes | array", array]
 _IDS, _WEIGHTS, _VALUES = itemgetter(0), itemgetter(1), itemgetter(2)  # of an Entry
+# the value ends of every grouped term (never appended to), and the values of a count-only one (b""):
+# shared, so a term of one posting costs two small arrays instead of four
+_NO_ENDS = array("I")
+SPILL_CHUNK = 4096  # terms per pickle of a spilled run
 _consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend  # run an iterator for its effects
 
 
@@ -205,6 +209,7 @@ class TermPool:
     """
 
     TERM_BYTES = 700  # memory of a new term: key, dict slot, four growable arrays
+    GROUPED_TERM_BYTES = 480  # of a new grouped term: text, dict slot, two arrays (tracemalloc, 3,000 articles)
     POSTING_BYTES = 16  # per posting, besides its value bytes (arrays over-allocate)
 
     def __init__(self, tempstore, segment, limitmb: int = 128, **kwargs):
@@ -261,9 +266,8 @@ class TermPool:
             for i, entry in enumerate(entries):
                 if entry is None:
                     text = keys[i]
-                    entries[i] = terms[text] = (array("I"), array("f"), array("I") if positions else bytearray(),
-                                                array("I"))
-                    size += self.TERM_BYTES + len(text)
+                    entries[i] = terms[text] = (array("I"), array("f"), array("I") if positions else b"", _NO_ENDS)
+                    size += self.GROUPED_TERM_BYTES + len(text)
         _consume(map(array.append, map(_IDS, entries), repeat(docnum)))
         if positions:
             poslists = found.values()
@@ -294,8 +298,10 @@ class TermPool:
     def _spill(self) -> None:
         path = f"{random_name()}.terms"
         with self.tempstore.create_file(path).raw_file() as f:
-            for key, entry in self._items():  # one pickle per term: no memo keeps earlier terms alive
-                pickle.dump((key, *entry), f, 5)
+            # pickles of SPILL_CHUNK terms: few calls, and no memo keeps earlier terms alive
+            items = ((key, *entry) for key, entry in self._items())
+            while chunk := list(islice(items, SPILL_CHUNK)):
+                pickle.dump(chunk, f, 5)
         self.runs.append(path)
         self.terms, self.grouped = {}, {}
         self.size = 0
@@ -304,7 +310,7 @@ class TermPool:
         with self.tempstore.open_file(path).raw_file() as f:
             while True:
                 try:
-                    yield pickle.load(f)
+                    yield from pickle.load(f)
                 except EOFError:
                     return
 
