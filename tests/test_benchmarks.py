@@ -134,3 +134,23 @@ def test_known_item_groups_and_ceiling() -> None:
     assert (rows["3"]["fits"], rows["3"]["ceiling"]) == (3, 0.5)  # "chạy lớn ở chợ" is shorter
     assert rows["4"]["group"] == "not verbatim" and rows["5"]["group"] == "unique"
     assert known_items.shortest_first_rr(5, [5, 9]) == 0.75
+
+
+def test_known_item_oracle_likelihood_is_the_validation_generator() -> None:
+    """P(query | headline) of benchmarks/known_item_oracle.py matches the frequencies with which
+    benchmarks/validation_set.py draws each query from one headline."""
+    import random
+    from collections import Counter
+
+    oracle = importlib.import_module("benchmarks.known_item_oracle")
+    generator = importlib.import_module("benchmarks.validation_set")
+    title = "Cháy lớn ở chợ Hà Nội, ba người chết trong đêm"
+    rng = random.Random(7)
+    draws = 40_000
+    seen = Counter(" ".join(oracle.words(generator.known_item_query(title, rng)[0], True)) for _ in range(draws))
+    head = oracle.words(title, True)
+    assert sum(oracle.likelihood(head, q.split()) for q in seen) == pytest.approx(1.0)
+    for q, n in seen.items():
+        assert oracle.likelihood(head, q.split()) == pytest.approx(n / draws, abs=0.006), q
+    assert oracle.likelihood(head, "chay lon o cho".split()) > oracle.likelihood(head, "chay lon cho".split()) > 0
+    assert oracle.likelihood(head, "cho lon".split()) == 0.0  # two words: never a query
