@@ -25,16 +25,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.compare import load_articles  # noqa: E402
+from benchmarks.generalisation import parse_variant  # noqa: E402
 from benchmarks.validation_set import GAPPED_SHARE  # noqa: E402
 from indexer.analysis import split_codes, syllables  # noqa: E402
 from indexer.evaluate import K, load_queries  # noqa: E402
-from indexer.search import Ranking, SearchRequest, search  # noqa: E402
+from indexer.search import SearchRequest, search  # noqa: E402
 
 KINDS = ("known-item-accented", "known-item-unaccented")
 
@@ -73,14 +73,6 @@ def likelihood(title: list[str], query: list[str]) -> float:
 
 def expected_rr(ranked: list[str], posterior: dict[str, float]) -> float:
     return sum(posterior.get(d, 0.0) / (r + 1) for r, d in enumerate(ranked[:K]))
-
-
-def parse_variant(text: str) -> Ranking:
-    rank = Ranking()
-    for kv in filter(None, text.split(",")):
-        name, value = kv.split("=")
-        rank = replace(rank, **{name: type(getattr(rank, name))(float(value))})
-    return rank
 
 
 def main(argv: list[str] | None = None) -> int:
