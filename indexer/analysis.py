@@ -216,7 +216,7 @@ def joined_syllables(text: str) -> list[Term]:
     """
     parts = text.split("\n", 2)
     if len(parts) == 1:
-        return _recent_syllables(text)
+        return list(_recent_syllables(text))  # a copy: the kept list is shared
     out: list[Term] = []
     start = 0
     for part in parts:
