@@ -340,3 +340,15 @@ def test_concept_tokens_leave_every_field_length_as_it_was(tmp_path: Path) -> No
     assert 0 < len(overlaps) < len(pairs)
     stored = byte_to_length(length_to_byte(len(pairs) - len(overlaps)))  # lengths are kept as one byte
     assert int(snap.lengths(PAIRS)[0]) == stored != byte_to_length(length_to_byte(len(pairs)))
+
+
+def test_an_added_alternative_marks_its_exact_form_only(tmp_path: Path) -> None:
+    """"thai nguyen" also looks for Bắc Kạn / Bắc Cạn (merged into Thái Nguyên in 2025): the
+    alternative marks "Bắc Kạn", but its "Cạn" must not mark "cán" in "cán bộ" through folding."""
+    body = "Tỉnh ủy đánh giá cán bộ đảm bảo thực chất. Trong năm, tỉnh Thái Nguyên và Bắc Kạn điều động 32 cán bộ."
+    write_articles(tmp_path, [Article(id="tn", title="Tổ chức tốt đại hội đảng các cấp", body=body)])
+    hit = search(SearchRequest("thai nguyen"), tmp_path).hits[0]
+    assert "<mark>Thái Nguyên</mark>" in hit.snippet_html and "<mark>Bắc Kạn</mark>" in hit.snippet_html
+    assert "<mark>cán</mark>" not in hit.snippet_html
+    typed = search(SearchRequest("cạn"), tmp_path)  # typed by the user, a word still matches through folding
+    assert typed.total == 1 and "<mark>cán</mark>" in typed.hits[0].snippet_html

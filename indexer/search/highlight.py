@@ -51,17 +51,22 @@ class Wanted:
     since: int = 0
 
     @classmethod
-    def of(cls, words: Iterable[Term], runs: Iterable[Sequence[Term]] = (), reading: str | None = None) -> Wanted:
+    def of(cls, words: Iterable[Term], runs: Iterable[Sequence[Term]] = (), reading: str | None = None,
+           added: Iterable[Term] = ()) -> Wanted:
         """The words to mark; ``runs``: the query's words in typed order (each alternative a run),
         for intent; ``reading``: the query with diacritics restored, bound words joined by ``_``
-        (``indexer.assist.diacritics.DiacriticModel.reading``)."""
+        (``indexer.assist.diacritics.DiacriticModel.reading``); ``added``: words of ``words`` that
+        the user did not type (alternatives timtin added, "Bắc Cạn" for "thai nguyen"): marked in
+        their exact form only, never through folding ("cán" is not "Cạn")."""
         words = list(words)
+        added_exact = {w.exact for w in added if w.accented}
+        typed = [w for w in words if w.accented and w.exact not in added_exact]
         base = cls(frozenset(w.exact for w in words if w.accented),
                    frozenset(w.folded for w in words if not w.accented),
-                   frozenset((w.exact, w.folded) for w in words if w.accented))
+                   frozenset((w.exact, w.folded) for w in typed))
         runs = [list(r) for r in runs]
         pairs = frozenset((a.folded, b.folded) for r in runs for a, b in zip(r, r[1:]))
-        if not pairs or base.exact:
+        if not pairs or typed:
             return base  # one word, or a query typed with diacritics: marked wherever it is
         in_pair = {w for p in pairs for w in p}
         runs_only: set[str] = set()
@@ -84,12 +89,14 @@ class Wanted:
         """The words of a parsed query, each marked only in articles where it counts; ``reading``
         as in ``of``."""
         runs = parsed.runs()
+        typed = {w.exact for g in parsed.groups for i in g if not i.expansion for w in i.words}
+        added = [w for g in parsed.groups for i in g if i.expansion for w in i.words if w.exact not in typed]
         starts = sorted({i.after for g in parsed.groups for i in g if i.after is not None})
         if not starts:
-            return cls.of(parsed.words(), runs, reading)
-        wanted = cls.of(parsed.words_at(starts[0] - 1), runs, reading)  # before every date
+            return cls.of(parsed.words(), runs, reading, added)
+        wanted = cls.of(parsed.words_at(starts[0] - 1), runs, reading, added)  # before every date
         for since in starts:  # one date in practice (the 2025 merger); several nest, newest outermost
-            wanted = replace(cls.of(parsed.words_at(since), runs, reading), earlier=wanted, since=since)
+            wanted = replace(cls.of(parsed.words_at(since), runs, reading, added), earlier=wanted, since=since)
         return wanted
 
     def at(self, published: int) -> Wanted:
