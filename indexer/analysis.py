@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate, compress, repeat
 from operator import add, itemgetter, sub
+from types import ModuleType
 from typing import NamedTuple
 
 from unidecode import unidecode
@@ -274,12 +275,28 @@ def split_codes(words: list[Term]) -> list[Term]:
     return out
 
 
-def _pyvi_compounds(text: str) -> list[list[str]]:
-    """pyvi's multi-syllable words in ``text``, each as its list of normalised syllables."""
+@lru_cache(maxsize=1)
+def _pyvi_tokenizer() -> ModuleType:
+    """pyvi's ``ViTokenizer`` module, its CRF model loaded, and the model's temporary file removed.
+
+    Unpickling pyvi's model writes a 0.6 MB copy of it to the temporary folder, deleted only
+    when the model object is collected, which a worker process leaving with ``os._exit``
+    (multiprocessing, gunicorn, Ray) never does: every process left one behind.  crfsuite
+    reads the whole file into memory when its tagger opens, so the file can go at once.
+    """
     from pyvi import ViTokenizer  # imported lazily: loading its model takes ~0.5 s
 
+    model = ViTokenizer.ViTokenizer.model
+    if model.tagger_ is not None:  # opens crfsuite's tagger: the file is read now
+        model.modelfile.cleanup()
+    return ViTokenizer
+
+
+def _pyvi_compounds(text: str) -> list[list[str]]:
+    """pyvi's multi-syllable words in ``text``, each as its list of normalised syllables."""
+    tokenizer = _pyvi_tokenizer()
     try:
-        segmented = ViTokenizer.tokenize(unicodedata.normalize("NFC", text))
+        segmented = tokenizer.tokenize(unicodedata.normalize("NFC", text))
     except Exception:  # pyvi can fail on odd input; compounds are only extra evidence
         return []
     return [[normalize_word(p) for p in tok.split("_")] for tok in segmented.split() if "_" in tok]

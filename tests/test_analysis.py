@@ -137,3 +137,23 @@ def test_split_codes_replaces_codes_by_their_parts() -> None:
     words = split_codes(syllables("Hôm nay 8/1, TP.HCM giảm 5.000 đồng"))
     assert [w.folded for w in words] == ["hom", "nay", "8", "1", "tp", "hcm", "giam", "5", "000", "dong"]
     assert [w.kind for w in words].count("part") == 6
+
+
+def test_pyvi_leaves_no_model_copy_in_the_temporary_folder(tmp_path) -> None:
+    """A worker leaving with os._exit (pool, gunicorn, Ray) used to leave pyvi's 0.6 MB model copy."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import os\n"
+        "from indexer.analysis import analyze\n"
+        "terms = analyze('Ủy ban nhân dân tỉnh Thái Nguyên tổ chức hội nghị', with_compounds=True)\n"
+        "print(sorted({t.exact for t in terms if '_' in t.exact}))\n"
+        "os._exit(0)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert "tổ_chức" in out.stdout and "hội_nghị" in out.stdout  # pyvi did run
+    assert list(tmp_path.iterdir()) == []
