@@ -26,7 +26,7 @@ from indexer.analysis import (
 )
 from indexer.models import Article
 from indexer.store import codec
-from indexer.store.index import write_articles
+from indexer.store.index import document_count, write_articles
 from indexer.text.fingerprint import _NUMBER, _number, _word_hash, fingerprint, text_hash
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,3 +160,29 @@ def test_batched_term_infos_write_what_one_add_per_term_writes(tmp_path: Path) -
     batched._tindex.close()
     assert len(terms) > 30
     assert (tmp_path / "one").read_bytes() == (tmp_path / "batched").read_bytes()
+
+
+def test_new_ids_are_added_without_looking_them_up_and_old_ones_are_replaced(tmp_path: Path, monkeypatch) -> None:
+    from whoosh.searching import Searcher
+
+    from indexer.search import SearchRequest, search
+
+    def ids(q: str) -> list[str]:
+        return [h.id for h in search(SearchRequest(q=q, per_page=10), ix).hits]
+
+    lookups: list[object] = []
+    find_unique = Searcher._find_unique
+    monkeypatch.setattr(Searcher, "_find_unique", lambda self, u: lookups.append(u) or find_unique(self, u))
+    ix = tmp_path / "ix"
+    first = write_articles(ix, _articles("Giá vàng tăng mạnh tại Hà Nội."), commit_every=1)  # 3 segments
+    assert (first.indexed, first.updated, lookups) == (3, 0, [])
+
+    again = [Article(id="b", title="Giá xăng hôm nay", lead="", body="Giá xăng giảm tại Đà Nẵng."),
+             Article(id="d", title="Bão số 3 vào Nghệ An", lead="", body=TEXTS[5]),
+             Article(id="b", title="Giá điện hôm nay", lead="", body="Giá điện tăng tại Đà Nẵng.")]
+    second = write_articles(ix, again, commit_every=1)
+    assert (second.indexed, second.updated) == (1, 2)
+    assert len(lookups) == 2  # only "b", both times: "d" is new
+    assert document_count(ix) == 4
+    assert ids("giá điện") == ["b"]
+    assert "b" not in ids("giá vàng") + ids("giá xăng")

@@ -19,7 +19,15 @@ from pathlib import Path
 from indexer.models import Article, Problem
 from indexer.shard.manifest import Manifest, create_sharded, require_manifest, shard_dirs, shard_of
 from indexer.store.groups import StoryGroups, ensure_story_columns
-from indexer.store.index import IndexStats, IndexWriter, document_fields, open_index, open_writer, paused_gc
+from indexer.store.index import (
+    IndexStats,
+    IndexWriter,
+    add_or_replace,
+    document_fields,
+    open_index,
+    open_writer,
+    paused_gc,
+)
 
 
 def _manifest(index_dir: str | Path, shards: int | None) -> Manifest:
@@ -67,7 +75,8 @@ def write_sharded(
                         on_problem(record)
                     continue
                 i = shard_of(record.id, manifest.shards)
-                if record.id in seen or known[i].doc_frequency("id", record.id):
+                replaces = record.id in seen or bool(known[i].doc_frequency("id", record.id))
+                if replaces:
                     stats.updated += 1
                 else:
                     stats.indexed += 1
@@ -75,7 +84,7 @@ def write_sharded(
                 writer = writers.get(i)
                 if writer is None:
                     writer = writers[i] = open_writer(ixs[i], lock_timeout, procs)
-                writer.update_document(**document_fields(record, groups.assign(record)))
+                add_or_replace(writer, document_fields(record, groups.assign(record)), replaces)
                 pending += 1
                 if pending >= commit_every:
                     _commit_all(writers)

@@ -215,13 +215,14 @@ def write_articles(
                         if on_problem:
                             on_problem(record)
                         continue
-                    if record.id in seen or known.doc_frequency("id", record.id):
+                    replaces = record.id in seen or bool(known.doc_frequency("id", record.id))
+                    if replaces:
                         stats.updated += 1
                     else:
                         stats.indexed += 1
                     seen.add(record.id)
                     given = stories.get(record.id) if stories else None
-                    writer.update_document(**document_fields(record, given or groups.assign(record)))
+                    add_or_replace(writer, document_fields(record, given or groups.assign(record)), replaces)
                     pending += 1
                     if pending >= commit_every:
                         writer.commit(merge=False)
@@ -237,6 +238,20 @@ def write_articles(
         finally:
             current.close()
     return stats
+
+
+def add_or_replace(writer: IndexWriter, fields: dict, replaces: bool) -> None:
+    """Write an article, replacing its older version only when it may have one.
+
+    ``update_document`` looks the id up in every committed segment (~40 µs each) before adding:
+    a 300k build committing every 20k made 4 million such lookups for ids that cannot be there,
+    a cost growing with the square of the build.  A new id (not in the index when the run began,
+    not written earlier in the run) is simply added.
+    """
+    if replaces:
+        writer.update_document(**fields)
+    else:
+        writer.add_document(**fields)
 
 
 @contextmanager
