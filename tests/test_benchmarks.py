@@ -154,3 +154,26 @@ def test_known_item_oracle_likelihood_is_the_validation_generator() -> None:
         assert oracle.likelihood(head, q.split()) == pytest.approx(n / draws, abs=0.006), q
     assert oracle.likelihood(head, "chay lon o cho".split()) > oracle.likelihood(head, "chay lon cho".split()) > 0
     assert oracle.likelihood(head, "cho lon".split()) == 0.0  # two words: never a query
+
+
+def test_generalisation_scores_extra_files_by_part(tmp_path: Path) -> None:
+    """--extra FILE adds rows PART:STEM holding that file's queries of the part; --parts selects the rows."""
+    gen = importlib.import_module("benchmarks.generalisation")
+
+    def write(name: str, parts: list[str | None]) -> str:
+        queries = [{"qid": f"{name}{i}", "kind": "event", "query": "x", "relevant": {"a": 1}, "part": p}
+                   for i, p in enumerate(parts)]
+        (tmp_path / f"{name}.json").write_text(json.dumps({"queries": queries}), encoding="utf-8")
+        return str(tmp_path / f"{name}.json")
+
+    dev, val = write("dev", [None]), write("val", ["choose", "report", "report"])
+    extra = write("events", ["report", "choose", "report"])
+    sets = gen.query_sets(dev, val, [extra], ["dev", "report"])
+    assert {name: [q["qid"] for q in qs] for name, qs in sets.items()} == {
+        "dev": ["dev0"], "report": ["val1", "val2"], "report:events": ["events0", "events2"]}
+    assert list(gen.query_sets(dev, val, [extra], ["choose", "dev", "report"])) == [
+        "dev", "choose", "report", "choose:events", "report:events"]
+    # a set with events only has no known-item figures, printed "-" rather than a false 0.000
+    figs = gen.figures({"kinds": {"event": {"mrr": 0.5, "ndcg": 0.25}}})
+    assert figs == [None, None, 0.25, 0.5]
+    assert gen.cells(figs, ">10.3f") == f"{'-':>10}{'-':>10}{0.25:>10.3f}{0.5:>10.3f}"
