@@ -8,6 +8,7 @@ top ones re-ranked by their titles (``ranking``) and highlighted (``highlight``)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -175,11 +176,22 @@ def _with_titled(snap: Snapshot, top: np.ndarray, docs: np.ndarray, key: np.ndar
     fall just below the top ``rank.rerank_depth`` and never have its title compared.
     """
     head = min(len(top), rank.rerank_depth)
-    if rank.rerank_titled <= head or m.titled is None or len(docs) <= head or not m.titled[top[head - 1]]:
+    if m.titled is None or len(docs) <= head:
+        return top, head
+    return extend_to_titled(top, lambda: top if len(top) >= rank.rerank_titled else
+                            _top(key, docs, rank.rerank_titled, snap=snap), m.titled, head, rank.rerank_titled)
+
+
+def extend_to_titled(top: np.ndarray, deeper: Callable[[], np.ndarray], titled: np.ndarray, head: int,
+                     limit: int) -> tuple[np.ndarray, int]:
+    """``top`` (re-ranked on its first ``head``) with the titled ones of ``deeper()[head:limit]`` moved
+    into the re-ranked head, and the head's new length; unchanged unless the cut at ``head`` falls among
+    the titles holding every word (``titled``, indexed as ``top``'s values are).  One index
+    (``_with_titled``) and the merged shards (``indexer.shard.coordinator``) both decide with it."""
+    if limit <= head or not head or not titled[top[head - 1]]:
         return top, head  # the cut is not inside the titles holding every word
-    deeper = top if len(top) >= rank.rerank_titled else _top(key, docs, rank.rerank_titled, snap=snap)
-    extra = deeper[head : rank.rerank_titled]
-    extra = extra[m.titled[extra]]
+    extra = deeper()[head:limit]
+    extra = extra[titled[extra]]
     if not len(extra):
         return top, head
     rest = top[head:]

@@ -29,6 +29,7 @@ import numpy as np
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
 from indexer.search.collapse import first_of_groups
 from indexer.search.filters import MONTH, facet_rows, no_facets
+from indexer.search.service import extend_to_titled
 from indexer.search.ties import IdsOf, article_ids, tie_order
 from indexer.shard.scatter import (
     ShardPart,
@@ -165,17 +166,9 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         if req.collapse:
             order = first_of_groups(order, gkey)
         deeper = order[:deep]
-        order = order[:need]
-        depth = min(len(order), rank.rerank_depth)
+        order, depth = extend_to_titled(order[:need], lambda: deeper, titled,
+                                        min(need, len(order), rank.rerank_depth), rank.rerank_titled)
         head = order[:depth]
-        if depth and rank.rerank_titled > depth and titled[head[-1]]:
-            # the cut falls among the titles holding every word: as ``service._with_titled``
-            extra = deeper[depth : rank.rerank_titled]
-            extra = extra[titled[extra]]
-            if len(extra):
-                order = np.concatenate([head, extra, order[depth:][~np.isin(order[depth:], extra)]])
-                depth += len(extra)
-                head = order[:depth]
         final = score[order].copy()
         words = parsed.typed_words()
         if depth and words:
