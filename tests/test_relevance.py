@@ -3,6 +3,7 @@ query, the shortest verbatim headline first, and highlights that follow the read
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,53 @@ def test_a_headline_holding_the_query_is_compared_even_below_the_rerank_depth(bu
     assert first(Ranking(rerank_depth=2, rerank_titled=0)) != "coffee"  # the body buries it
     assert first(Ranking(rerank_depth=2, rerank_titled=5)) == "coffee"
     assert first(Ranking(rerank_depth=50)) == "coffee"
+
+
+# -- an event's other reports: published in the days of the first result --------------------------------
+
+VN = timezone(timedelta(hours=7))
+EVENT = [
+    Article(id="basel", title="Nadal bỏ giải Swiss Indoors ở Basel", published=datetime(2013, 10, 20, 9, tzinfo=VN),
+            body="Rafael Nadal bỏ giải Swiss Indoors ở Basel để nghỉ ngơi trước ATP Finals."),
+    # the same event, told in other words ("rút khỏi", "Thụy Sĩ"), the next day
+    Article(id="rut-lui", title="Nadal rút khỏi giải quần vợt Thụy Sĩ", published=datetime(2013, 10, 21, 8, tzinfo=VN),
+            body="Tay vợt số một thế giới rút lui khỏi Swiss Indoors, ban tổ chức giải ở Basel xác nhận."),
+    # the same words, another year: above the other report by its words alone
+    Article(id="nam-2010", title="Nadal bỏ giải ở Basel năm 2010", published=datetime(2010, 10, 1, 9, tzinfo=VN),
+            body="Nadal bỏ giải Basel vì chấn thương vai."),
+    Article(id="khong-ngay", title="Nadal bỏ giải ở Basel, người hâm mộ tiếc",
+            body="Người hâm mộ Basel tiếc vì Nadal bỏ giải."),
+]
+
+
+@pytest.fixture(scope="module")
+def event_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("event")
+    write_articles(path, EVENT)
+    return path
+
+
+def ranked(index_dir: Path, q: str, rank: Ranking) -> list[str]:
+    return [h.id for h in search(SearchRequest(q=q, per_page=10, collapse=False), index_dir, rank).hits]
+
+
+@pytest.mark.parametrize("q", ["nadal bỏ giải swiss indoors basel", "nadal bo giai swiss indoors"])
+def test_the_other_reports_of_the_first_results_event_rise(event_index: Path, q: str) -> None:
+    without = ranked(event_index, q, Ranking(event_time=0))
+    with_time = ranked(event_index, q, Ranking())
+    assert without[0] == with_time[0] == "basel"  # the first result keeps its place
+    # by words alone the next-day report is last: it says "rút khỏi … Thụy Sĩ"; published the day
+    # after the first result, it rises above the older and the undated articles with the same words
+    assert without[-1] == "rut-lui"
+    assert with_time[1] == "rut-lui"
+    assert with_time[2:] == [d for d in without if d not in ("basel", "rut-lui")]
+
+
+def test_an_undated_first_result_moves_nothing(event_index: Path) -> None:
+    q = "nadal bỏ giải basel hâm mộ"
+    assert ranked(event_index, q, Ranking())[0] == "khong-ngay"
+    assert len(ranked(event_index, q, Ranking())) >= 3
+    assert ranked(event_index, q, Ranking()) == ranked(event_index, q, Ranking(event_time=0))
 
 
 # -- highlights that follow the reader's intent ---------------------------------------------------------

@@ -109,6 +109,9 @@ class Matched:
     # articles whose title holds every group of the query (an alternative counts): also re-ranked
     # by their titles beyond the top ``Ranking.rerank_depth`` (``Ranking.rerank_titled``)
     titled: np.ndarray | None = None
+    # articles holding some group of the query only through an alternative timtin added (a former
+    # province's name, an acronym's other spelling): never lifted by the event-time re-ranking
+    stand_in: np.ndarray | None = None
 
 
 def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats | None = None) -> Matched:
@@ -129,8 +132,10 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
     near = np.zeros(size, dtype=bool)
     for first, second in zip(typed, typed[1:]):
         near |= snap.term_mask(PAIRS, pair_key(first.folded, second.folded))
+    stand_in = np.zeros(size, dtype=bool)
     for group in parsed.groups:
         anywhere = np.zeros(size, dtype=bool)
+        as_typed = np.zeros(size, dtype=bool)
         in_title = np.zeros(size, dtype=bool)
         group_strong = np.zeros(size, dtype=bool)
         for item in group:
@@ -161,9 +166,12 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
             if len(item.words) > 1 and len(typed) > 1:
                 near |= item_any if item.phrase else item_any & adjacent_mask(snap, item.words)
             anywhere |= item_any
+            if not item.expansion:
+                as_typed |= item_any
             in_title |= item_title
             group_strong |= item_strong
         cover += anywhere
+        stand_in |= anywhere & ~as_typed
         title_cover += in_title
         strong &= group_strong
         if required(group):
@@ -192,4 +200,5 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
             kept = ~word_mask(snap, item.words[0], exact=item.accented)
         matched &= kept
         strong &= kept
-    return Matched(score.astype(np.float32), matched, relaxed, strong, titled=title_cover >= n)
+    return Matched(score.astype(np.float32), matched, relaxed, strong, titled=title_cover >= n,
+                   stand_in=stand_in)

@@ -23,7 +23,7 @@ from indexer.search.filters import facets, filters, no_facets
 from indexer.search.highlight import Wanted, highlight, snippet
 from indexer.search.matching import Matched, match
 from indexer.search.query import parse_query
-from indexer.search.ranking import Ranking, rerank_titles
+from indexer.search.ranking import Ranking, near_in_time, rerank_titles
 from indexer.search.ties import article_ids, tie_order
 from indexer.shard.manifest import is_sharded
 from indexer.store.engine import Snapshot, get_engine
@@ -199,6 +199,14 @@ def extend_to_titled(top: np.ndarray, deeper: Callable[[], np.ndarray], titled: 
     return np.concatenate([top[:head], extra, rest]), head + len(extra)
 
 
+def event_dates(snap: Snapshot, m: Matched, docs: np.ndarray) -> np.ndarray:
+    """Each of ``docs``'s publication minute as ``near_in_time`` reads it: ``NO_DATE`` (no gain) for an
+    undated article and for one holding a word of the query only through an alternative (a query
+    naming a province finds its former parts below the articles naming it, whenever published)."""
+    dates = snap.published[docs].astype(np.int64)
+    return dates if m.stand_in is None else np.where(m.stand_in[docs], NO_DATE, dates)
+
+
 def sort_key(snap: Snapshot, req: SearchRequest, score: np.ndarray) -> tuple[np.ndarray, bool]:
     """(key per document, descending) of the request's order, before the title re-ranking."""
     if req.sort == "newest":
@@ -255,8 +263,11 @@ def search(req: SearchRequest, index_dir: str | Path | None = None,
         # the same top articles are re-ranked whatever the page, so pages never overlap
         top = c.top
         depth = c.head
-        head, scores = rerank_titles(snap, top[:depth], m.score, parsed.typed_words(), rank,
-                                     parsed.pair_breaks())
+        words = parsed.typed_words()
+        head, scores = rerank_titles(snap, top[:depth], m.score, words, rank, parsed.pair_breaks())
+        if words:  # the shards' coordinator re-orders under the same condition
+            head, scores = near_in_time(head, scores, event_dates(snap, m, head), rank,
+                                        lambda pos: article_ids(snap, head[pos]))
         m.score[head] = scores
         docs = np.concatenate([head, top[depth:]])[:k]
     docs = docs[(page - 1) * per_page :]

@@ -26,9 +26,11 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer.schema import NO_DATE
 from indexer.search import FACET_FIELDS, CorpusStats, Hit, Ranking, SearchRequest, SearchResult
 from indexer.search.collapse import first_of_groups
 from indexer.search.filters import MONTH, facet_rows, no_facets
+from indexer.search.ranking import near_in_time
 from indexer.search.service import extend_to_titled
 from indexer.search.ties import IdsOf, article_ids, tie_order
 from indexer.shard.scatter import (
@@ -140,6 +142,8 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
                             for p in kept.values()] or [_EMPTY]).astype(np.float64)
     titled = np.concatenate([np.concatenate([p.titled, np.zeros(len(p.docnums) - len(p.titled), dtype=bool)])
                              for p in kept.values()] or [_EMPTY]).astype(bool)
+    published = np.concatenate([np.concatenate([p.published, np.full(len(p.docnums) - len(p.published), NO_DATE)])
+                                for p in kept.values()] or [_EMPTY]).astype(np.int64)
 
     def ids_of(positions: np.ndarray) -> list[str]:
         """Article ids of merged candidates, asked of their shards ("" if a shard fails)."""
@@ -174,8 +178,10 @@ def search_sharded(req: SearchRequest, clients: Sequence[ShardClient], rank: Ran
         if depth and words:
             new = score[head].astype(np.float64) + bonus[head]
             reorder = tie_order(-new, lambda pos: ids_of(head[pos]))
-            order = np.concatenate([head[reorder], order[depth:]])
-            final = np.concatenate([new[reorder].astype(np.float32), final[depth:]])
+            head, new = head[reorder], new[reorder].astype(np.float32)
+            head, new = near_in_time(head, new, published[head], rank, lambda pos: ids_of(head[pos]))
+            order = np.concatenate([head, order[depth:]])
+            final = np.concatenate([new, final[depth:]])
         order, final = order[:k], final[:k]
     order, final = order[(page - 1) * per_page :], final[(page - 1) * per_page :]
 

@@ -43,6 +43,7 @@ from indexer.search.service import (
     SearchRequest,
     _hit,
     _top,
+    event_dates,
     facet_base,
     top_candidates,
 )
@@ -83,6 +84,9 @@ class ShardPart:
     # each candidate's title holds every word of the query (``Matched.titled``): the merged top may
     # extend the title re-ranking to them (``Ranking.rerank_titled``); empty from older shards
     titled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # each candidate's publication minute as the merged re-ranking's ``near_in_time`` reads it
+    # (``service.event_dates``); empty from older shards (then nothing gains)
+    published: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @lru_cache(maxsize=512)
@@ -225,7 +229,8 @@ def shard_candidates(snap: Snapshot, req: SearchRequest, rank: Ranking, stats: C
     strict = not m.relaxed and bool(m.matched.any())
     return ShardPart(top, m.score[top].astype(np.float32), np.asarray(key[top], dtype=np.float64), bonus,
                      len(candidates), counts, strict, m.relaxed, int(np.count_nonzero(m.strong & passing)),
-                     np.where(grouped[top], snap.group_keys[top], 0), group_sizes, titled)
+                     np.where(grouped[top], snap.group_keys[top], 0), group_sizes, titled,
+                     event_dates(snap, m, top))
 
 
 def _shard_judged(snap: Snapshot, c: Candidates, m: Matched, rank: Ranking) -> tuple[np.ndarray, int]:
