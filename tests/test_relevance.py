@@ -13,6 +13,13 @@ from indexer.search import Ranking, SearchRequest, search
 from indexer.store.index import write_articles
 
 
+def indexed(tmp_path_factory: pytest.TempPathFactory, name: str, articles: list[Article]) -> Path:
+    """A fresh index of ``articles`` (the module's fixtures)."""
+    path = tmp_path_factory.mktemp(name)
+    write_articles(path, articles)
+    return path
+
+
 def ids(index_dir: Path, q: str) -> list[str]:
     return [h.id for h in search(SearchRequest(q=q, per_page=10), index_dir).hits]
 
@@ -37,9 +44,7 @@ METRO = [
 
 @pytest.fixture(scope="module")
 def metro_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("metro")
-    write_articles(path, METRO)
-    return path
+    return indexed(tmp_path_factory, "metro", METRO)
 
 
 @pytest.mark.parametrize("q", ["tphcm metro số 2", "thành phố hồ chí minh metro số 2", "tp hcm metro so 2",
@@ -124,9 +129,7 @@ HEADLINES = [
 
 @pytest.fixture(scope="module")
 def headline_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("headlines")
-    write_articles(path, HEADLINES)
-    return path
+    return indexed(tmp_path_factory, "headlines", HEADLINES)
 
 
 @pytest.mark.parametrize("q", ["gia vang hom nay tang manh", "giá vàng hôm nay tăng mạnh", "vang hom nay tang"])
@@ -149,9 +152,7 @@ BURIED = [
 
 @pytest.fixture(scope="module")
 def buried_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("buried")
-    write_articles(path, BURIED)
-    return path
+    return indexed(tmp_path_factory, "buried", BURIED)
 
 
 @pytest.mark.parametrize("q", ["giá cà phê tăng mạnh", "gia ca phe tang manh"])
@@ -185,9 +186,7 @@ EVENT = [
 
 @pytest.fixture(scope="module")
 def event_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("event")
-    write_articles(path, EVENT)
-    return path
+    return indexed(tmp_path_factory, "event", EVENT)
 
 
 def ranked(index_dir: Path, q: str, rank: Ranking) -> list[str]:
@@ -234,9 +233,7 @@ LEARNED = [a.title for a in INTENT] + [a.body for a in INTENT] + [
 
 @pytest.fixture(scope="module")
 def intent_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("intent")
-    write_articles(path, INTENT)
-    return path
+    return indexed(tmp_path_factory, "intent", INTENT)
 
 
 @pytest.fixture(scope="module")
