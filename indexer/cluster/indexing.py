@@ -172,15 +172,7 @@ def index_on_cluster(
             pending.append(writers[i].write.remote(batch, stories))
         collect(False)
 
-    for record in records:
-        if on_record:
-            on_record()
-        if isinstance(record, Problem):
-            stats.skipped += 1
-            stats.problems.append(record)
-            if on_problem:
-                on_problem(record)
-            continue
+    for record in stats.articles(records, on_problem, on_record):
         i = shard_of(record.id, manifest.shards)
         buffers[i].pop(record.id, None)  # the last version of an id in a batch wins
         buffers[i][record.id] = record

@@ -65,22 +65,9 @@ def write_sharded(
             stack.callback(lambda: [c.close() for c in current])
             groups = StoryGroups([c.reader() for c in current])
             pending = 0
-            for record in records:
-                if on_record:
-                    on_record()
-                if isinstance(record, Problem):
-                    stats.skipped += 1
-                    stats.problems.append(record)
-                    if on_problem:
-                        on_problem(record)
-                    continue
+            for record in stats.articles(records, on_problem, on_record):
                 i = shard_of(record.id, manifest.shards)
-                replaces = record.id in seen or bool(known[i].doc_frequency("id", record.id))
-                if replaces:
-                    stats.updated += 1
-                else:
-                    stats.indexed += 1
-                seen.add(record.id)
+                replaces = stats.count(record.id, seen, bool(known[i].doc_frequency("id", record.id)))
                 writer = writers.get(i)
                 if writer is None:
                     writer = writers[i] = open_writer(ixs[i], lock_timeout, procs)

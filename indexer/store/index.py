@@ -59,6 +59,32 @@ class IndexStats:
     grouped: int = 0  # articles that joined the story group of an earlier article (indexer.store.groups)
     grouping_seconds: float = 0.0  # spent finding story groups
 
+    def articles(self, records: Iterable[Article | Problem], on_problem: Callable[[Problem], None] | None = None,
+                 on_record: Callable[[], None] | None = None) -> Iterator[Article]:
+        """The articles of ``records``; each problem is counted, passed to ``on_problem`` and skipped
+        (``on_record`` is called for every record, for a progress bar)."""
+        for record in records:
+            if on_record:
+                on_record()
+            if isinstance(record, Problem):
+                self.skipped += 1
+                self.problems.append(record)
+                if on_problem:
+                    on_problem(record)
+                continue
+            yield record
+
+    def count(self, article_id: str, seen: set[str], indexed: bool) -> bool:
+        """Count one article written as new or as an update (its id ``indexed`` already, or ``seen``
+        earlier in the run, which it joins); True for an update."""
+        replaces = article_id in seen or indexed
+        if replaces:
+            self.updated += 1
+        else:
+            self.indexed += 1
+        seen.add(article_id)
+        return replaces
+
     def summary(self) -> str:
         out = (f"{self.indexed} indexed, {self.updated} updated, {self.deleted} deleted, "
                f"{self.skipped} skipped")
@@ -206,21 +232,8 @@ def write_articles(
             with ix.searcher() as searcher:
                 known = searcher.reader()
                 groups = StoryGroups([current.reader()])
-                for record in records:
-                    if on_record:
-                        on_record()
-                    if isinstance(record, Problem):
-                        stats.skipped += 1
-                        stats.problems.append(record)
-                        if on_problem:
-                            on_problem(record)
-                        continue
-                    replaces = record.id in seen or bool(known.doc_frequency("id", record.id))
-                    if replaces:
-                        stats.updated += 1
-                    else:
-                        stats.indexed += 1
-                    seen.add(record.id)
+                for record in stats.articles(records, on_problem, on_record):
+                    replaces = stats.count(record.id, seen, bool(known.doc_frequency("id", record.id)))
                     given = stories.get(record.id) if stories else None
                     add_or_replace(writer, document_fields(record, given or groups.assign(record)), replaces)
                     pending += 1
