@@ -63,6 +63,20 @@ def _overlaps(analyzer, value: str) -> Counter[str]:
     return Counter(overlaps(value) if overlaps is not None else ())
 
 
+def _word_values(fmt, fallback, value, analyzer, **kwargs):
+    """Whoosh's ``word_values`` of the two formats below, from ``_grouped`` (``fallback``: Whoosh's own,
+    for an analyzer without it); the second value is what Whoosh adds to the field's length
+    (overlaps left out)."""
+    grouped = _grouped(analyzer, value)
+    if grouped is None:
+        yield from fallback(value, analyzer, **kwargs)
+        return
+    poses, overlaps = grouped
+    fb = fmt.field_boost
+    for text, poslist in poses.items():
+        yield text, len(poslist) - overlaps[text], len(poslist) * fb, fmt.posting_value(poslist)
+
+
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermPositions
 # (indexer.store.ondisk.ON_DISK_CONTRACT): keep the module path and class name.
 class TermPositions(formats.Positions):
@@ -96,15 +110,7 @@ class TermPositions(formats.Positions):
         return _grouped(analyzer, value)
 
     def word_values(self, value, analyzer, **kwargs):
-        grouped = _grouped(analyzer, value)
-        if grouped is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        poses, overlaps = grouped
-        fb = self.field_boost
-        # the second value is what Whoosh adds to the field's length (overlaps left out)
-        for text, poslist in poses.items():
-            yield text, len(poslist) - overlaps[text], len(poslist) * fb, self.posting_value(poslist)
+        return _word_values(self, super().word_values, value, analyzer, **kwargs)
 
 
 # ON-DISK CONTRACT: pickled in every index's schema as indexer.schema.TermFrequency
@@ -124,14 +130,7 @@ class TermFrequency(formats.Frequency):
         return _counted(analyzer, value)
 
     def word_values(self, value, analyzer, **kwargs):
-        grouped = _grouped(analyzer, value)
-        if grouped is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        poses, overlaps = grouped
-        fb = self.field_boost
-        for text, poslist in poses.items():
-            yield text, len(poslist) - overlaps[text], len(poslist) * fb, self.posting_value(poslist)
+        return _word_values(self, super().word_values, value, analyzer, **kwargs)
 
 
 def _text(analyzer, phrase: bool) -> TEXT:
