@@ -4,7 +4,10 @@ Builds a Suggester from the corpus titles (the same ``Suggester.build`` the inde
 times ``complete`` on 1000 prefixes cut from dev queries and headlines (with and without
 diacritics, partial last words).
 
-    python benchmarks/suggest_bench.py --data ../shared/data [--prefixes 1000]
+    python benchmarks/suggest_bench.py --data ../shared/data [--prefixes 1000] [--index DIR]
+
+With ``--index`` (an index of the corpus), the same prefixes are also sent as ``GET /suggest`` to the
+web app (Flask's test client, in this process: the route's own cost, no network).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--show", type=int, default=5, help="print completions of N sample prefixes")
+    ap.add_argument("--index", help="also time GET /suggest of the web app on this index")
     args = ap.parse_args(argv)
 
     path = Path(args.data) / CORPUS
@@ -110,7 +114,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {p[:30]!r} ({ms:.2f} ms): " + " | ".join(f"{d['text'][:60]} [{d['kind']}]" for d in got[:6]))
     for p in sample[: args.show]:
         print(f"  {p!r}: " + " | ".join(d["text"][:60] for d in sug.complete(p, args.limit)[:5]))
+    if args.index:
+        web_latency(args.index, sample)
     return 0
+
+
+def web_latency(index_dir: str, sample: list[str], ready_seconds: float = 300.0) -> None:
+    """Time ``GET /suggest`` for every prefix of ``sample``, once the app's model is loaded."""
+    from webapp import create_app
+
+    client = create_app(index_dir).test_client()
+    deadline = time.monotonic() + ready_seconds
+    while client.get("/suggest", query_string={"q": "dai hoi d"}).get_json().get("suggestions") == []:
+        if time.monotonic() > deadline:  # the model never loaded: say so rather than time the fallback
+            print("GET /suggest: the suggestion model did not load")
+            return
+        time.sleep(1)
+    times: list[float] = []
+    for p in sample:
+        t = time.perf_counter()
+        status = client.get("/suggest", query_string={"q": p}).status_code
+        times.append((time.perf_counter() - t) * 1000)
+        if status != 200:
+            print(f"GET /suggest?q={p!r}: HTTP {status}")
+    print(f"GET /suggest over {len(sample)} prefixes: p50 {statistics.median(times):.2f} ms, "
+          f"p95 {pct(times, 0.95):.2f} ms, max {max(times):.2f} ms")
 
 
 if __name__ == "__main__":
