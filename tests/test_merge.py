@@ -156,3 +156,35 @@ def test_cli_merge_and_background_merge_after_indexing(tmp_path: Path, capsys: p
     assert _segments(index) == [15]
     assert main(["merge", "--index", str(index), "--all"]) == 0
     assert "nothing to merge" in capsys.readouterr().err
+
+
+def _chunks(index_dir: Path, fieldname: str, text: str) -> list[int]:
+    """How many chunks each segment keeps the term's postings in."""
+    from indexer.store import codec
+
+    ix = open_index(index_dir, create=False)
+    with ix.searcher() as s:
+        out = []
+        for segment, _ in s.reader().leaf_readers():
+            raw = compact.read_record(segment, fieldname, text)
+            out.append(0 if raw is None else sum(1 for _ in codec.iter_chunks(raw, True, skip_positions=True)))
+        return out
+
+
+def test_a_frequent_term_of_several_segments_is_merged_into_one_chunk(tmp_path: Path) -> None:
+    from indexer.schema import FOLDED
+
+    # "tin" in all 160 articles (a search decodes one chunk faster than four); "hiem" in one per batch
+    batches = [[art(f"b{b}-{i:02d}", f"Tin số {i} đợt {b}", "Nội dung tin tức" + (" hiếm" if i == 0 else ""))
+                for i in range(40)] for b in range(4)]
+    for path in (tmp_path / "plain", tmp_path / "deleted"):
+        _batches(path, batches)
+    delete_articles(tmp_path / "deleted", ["b1-03", "b2-00"])
+    for path in (tmp_path / "plain", tmp_path / "deleted"):
+        postings = _postings(path)
+        assert _chunks(path, FOLDED["body"], "tin") == [1, 1, 1, 1]
+        assert merge_segments(path, everything=True) is not None
+        assert _postings(path) == postings
+        assert _chunks(path, FOLDED["body"], "tin") == [1]
+    assert _chunks(tmp_path / "plain", FOLDED["body"], "hiem") == [4]  # short: its chunks moved into place
+    assert [h.id for h in search(SearchRequest(q="tin so 7 dot 2"), tmp_path / "deleted").hits][:1] == ["b2-07"]

@@ -1,7 +1,8 @@
 """The compact posting codec of the searched fields: frames of bit-packed integers, decoded by numpy.
 
 A term's posting list (at its term info's extent in the segment's postings file) is one or more
-*chunks*; a segment written at once has one chunk per term, a merge appends one per source.
+*chunks*; a segment written at once has one chunk per term; a merge appends one per source for a short
+term and writes a longer one as one chunk (``indexer.store.merge.ONE_CHUNK_FROM``).
 A chunk is::
 
     varint n                 postings in the chunk

@@ -9,7 +9,7 @@ Their term infos are short: Whoosh's first three values (flags, total weight and
 frequency, so ``doc_frequency`` and ``frequency`` still read them), then the extent as two
 varints; 13-16 bytes instead of 35.  Whoosh's own matchers cannot read these terms: search
 decodes them with numpy (``indexer.store.engine``), phrases are checked on decoded positions
-(``indexer.search.phrase``) and merges copy chunks (``indexer.store.merge``).
+(``indexer.search.phrase``) and merges copy the chunks of short terms (``indexer.store.merge``).
 """
 
 from __future__ import annotations
