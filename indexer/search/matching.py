@@ -135,7 +135,8 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
     stand_in = np.zeros(size, dtype=bool)
     for group in parsed.groups:
         anywhere = np.zeros(size, dtype=bool)
-        as_typed = np.zeros(size, dtype=bool)
+        # where the group's words are as typed, when it has alternatives (None: everywhere it is found)
+        as_typed = np.zeros(size, dtype=bool) if any(item.expansion for item in group) else None
         in_title = np.zeros(size, dtype=bool)
         group_strong = np.zeros(size, dtype=bool)
         for item in group:
@@ -166,12 +167,13 @@ def match(snap: Snapshot, parsed: ParsedQuery, rank: Ranking, stats: CorpusStats
             if len(item.words) > 1 and len(typed) > 1:
                 near |= item_any if item.phrase else item_any & adjacent_mask(snap, item.words)
             anywhere |= item_any
-            if not item.expansion:
+            if as_typed is not None and not item.expansion:
                 as_typed |= item_any
             in_title |= item_title
             group_strong |= item_strong
         cover += anywhere
-        stand_in |= anywhere & ~as_typed
+        if as_typed is not None:
+            stand_in |= anywhere & ~as_typed
         title_cover += in_title
         strong &= group_strong
         if required(group):
